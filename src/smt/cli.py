@@ -1,0 +1,244 @@
+"""The `smt` command: set up, simulate, ingest, watch and serve the hub."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from types import FrameType
+
+from sqlalchemy import func, select
+
+from smt.clock import SystemClock
+from smt.composition import Hub, build_hub, initialise
+from smt.config import Settings
+from smt.ingest.pipeline import IngestOutcome, expand, inbound_order
+from smt.simulator import SimulationConfig, default_start, simulate
+from smt.store.engine import is_migrated
+from smt.store.schema import interval_day
+
+DEMO_METERS = 3000
+DEMO_DAYS = 60
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    overrides: dict[str, object] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = args.data_dir
+    if args.database_url is not None:
+        overrides["database_url"] = args.database_url
+    for name in ("host", "port"):
+        if getattr(args, name, None) is not None:
+            overrides[name] = getattr(args, name)
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as error:
+        print(f"smt: bad settings: {error}", file=sys.stderr)
+        return 2
+    handler = COMMANDS[args.command]
+    return handler(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smt", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="folder for the hub's files (SMT_DATA_DIR)")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (SMT_DATABASE_URL)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="create the data folders and the database schema")
+
+    sim = sub.add_parser("simulate", help="write TDSP inbound files for simulated meters")
+    sim.add_argument("--meters", type=_positive, required=True)
+    sim.add_argument("--days", type=_positive, required=True)
+    sim.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        help="first usage day YYYY-MM-DD (default: the D days ending yesterday)",
+    )
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument(
+        "--malformed",
+        type=float,
+        default=0.0,
+        help="fraction of records made malformed, every kind the validator knows",
+    )
+    sim.add_argument("--out", type=Path, required=True)
+
+    ing = sub.add_parser("ingest", help="ingest TDSP files or folders of them")
+    ing.add_argument("paths", nargs="+", type=Path)
+
+    watch = sub.add_parser("watch", help="ingest files dropped in the TDSPs' inbound folders")
+    watch.add_argument("--once", action="store_true", help="two polls, then exit")
+
+    serve = sub.add_parser("serve", help="run the hub (web app)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    demo = sub.add_parser("demo", help="init, simulate and ingest demo data, then serve")
+    demo.add_argument("--meters", type=_positive, default=DEMO_METERS)
+    demo.add_argument("--days", type=_positive, default=DEMO_DAYS)
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def cmd_init(_args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    print(f"hub ready: database {settings.effective_database_url}, files {settings.data_dir}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace, _settings: Settings) -> int:
+    if not 0.0 <= args.malformed <= 1.0:
+        print("smt simulate: --malformed must be between 0 and 1", file=sys.stderr)
+        return 2
+    now = SystemClock().now()
+    start = args.start or default_start(args.days, now)
+    config = SimulationConfig(
+        meters=args.meters,
+        days=args.days,
+        start=start,
+        seed=args.seed,
+        malformed=args.malformed,
+        now=now,
+    )
+    summary = simulate(config, args.out)
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(
+            f"smt ingest: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr
+        )
+        return 2
+    hub = build_hub(settings)
+    initialise(hub)
+    outcomes = ingest_all(hub, args.paths)
+    return 0 if all(o.clean for o in outcomes) else 1
+
+
+def ingest_all(hub: Hub, paths: Sequence[Path]) -> list[IngestOutcome]:
+    outcomes = []
+    for path in inbound_order(expand(paths)):
+        outcome = hub.ingester.ingest(path)
+        print(outcome.summary())
+        outcomes.append(outcome)
+    files = len(outcomes)
+    records = sum(o.counts.total for o in outcomes)
+    loaded = sum(o.counts.loaded for o in outcomes)
+    unchanged = sum(o.counts.unchanged for o in outcomes)
+    rejected = sum(o.counts.rejected for o in outcomes)
+    rejected_files = sum(1 for o in outcomes if o.file_code is not None)
+    duplicates = sum(1 for o in outcomes if o.outcome == "duplicate")
+    print(
+        f"total: {files} files ({duplicates} already ingested, {rejected_files} rejected); "
+        f"{records} records: {loaded} loaded, {unchanged} unchanged, {rejected} rejected"
+    )
+    return outcomes
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    watcher = hub.watcher()
+    if args.once:
+        outcomes = watcher.poll() + watcher.poll()
+        for outcome in outcomes:
+            print(outcome.summary())
+        return 0 if all(o.clean for o in outcomes) else 1
+    print(f"watching {settings.inbound_dir}/<TDSP>/ every {settings.watch_interval_seconds}s")
+    stop = _stop_flag()
+    watcher.run(
+        settings.watch_interval_seconds,
+        lambda o: print(o.summary(), flush=True),
+        should_stop=lambda: stop[0],
+    )
+    return 0
+
+
+def _stop_flag() -> list[bool]:
+    flag = [False]
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        flag[0] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return flag
+
+
+def cmd_serve(_args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    return serve(hub)
+
+
+def serve(hub: Hub) -> int:
+    import uvicorn  # noqa: PLC0415 - only the long-running side needs the server
+
+    from smt.web.app import create_app  # noqa: PLC0415 - transports load last
+
+    s = hub.settings
+    print(f"serving on http://{s.host}:{s.port}/ (GET /healthz)", flush=True)
+    uvicorn.run(create_app(hub), host=s.host, port=s.port, log_level="info")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    if _has_usage(hub):
+        print(f"demo data already loaded in {settings.effective_database_url}")
+    else:
+        now = SystemClock().now()
+        out = settings.data_dir / "demo-files"
+        config = SimulationConfig(
+            meters=args.meters,
+            days=args.days,
+            start=default_start(args.days, now),
+            seed=2026,
+            now=now,
+        )
+        print(f"simulating {args.meters} meters x {args.days} days into {out} ...", flush=True)
+        for line in simulate(config, out).lines():
+            print(line)
+        ingest_all(hub, [out])
+    return serve(hub)
+
+
+def _has_usage(hub: Hub) -> bool:
+    if not is_migrated(hub.engine):
+        return False
+    with hub.engine.connect() as conn:
+        return bool(conn.execute(select(func.count()).select_from(interval_day)).scalar_one())
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "simulate": cmd_simulate,
+    "ingest": cmd_ingest,
+    "watch": cmd_watch,
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

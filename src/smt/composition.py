@@ -1,0 +1,53 @@
+"""The composition root: the one place that turns settings into wired services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from smt.clock import Clock, SystemClock
+from smt.config import Settings
+from smt.domain.tdsp import TDSPS
+from smt.ingest.pipeline import Ingester, IngestLimits
+from smt.ingest.watch import InboundWatcher
+from smt.store.engine import create_hub_engine, migrate
+
+
+@dataclass(frozen=True)
+class Hub:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    ingester: Ingester
+
+    def watcher(self) -> InboundWatcher:
+        s = self.settings
+        return InboundWatcher(
+            self.ingester, inbound=s.inbound_dir, archive=s.archive_dir, quarantine=s.quarantine_dir
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
+    engine = create_hub_engine(settings.effective_database_url)
+    limits = IngestLimits(
+        batch_records=settings.ingest_batch_records,
+        max_records=settings.ingest_max_records,
+        max_line_bytes=settings.ingest_max_line_bytes,
+    )
+    used_clock = clock or SystemClock()
+    return Hub(
+        settings, engine, used_clock, Ingester(engine, used_clock, settings.outbound_dir, limits)
+    )
+
+
+def initialise(hub: Hub) -> None:
+    """Create the data folders and bring the schema up to date (idempotent)."""
+    s = hub.settings
+    for tdsp in TDSPS:
+        for base in (s.inbound_dir, s.outbound_dir, s.archive_dir, s.quarantine_dir):
+            (base / tdsp.code).mkdir(parents=True, exist_ok=True)
+    migrate(hub.engine)

@@ -1,0 +1,49 @@
+"""One typed settings object, read from the environment (prefix SMT_) and overridden by flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMT_", frozen=True)
+
+    data_dir: Path = Field(default=Path("var"), description="Where the hub keeps its files.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; by default a SQLite file under data_dir.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    ingest_batch_records: int = Field(default=2000, ge=1)
+    ingest_max_records: int = Field(
+        default=50_000, ge=1, description="ERCOT's F1 limit: data records per file."
+    )
+    ingest_max_line_bytes: int = Field(default=64 * 1024, ge=1024)
+    watch_interval_seconds: float = Field(default=2.0, gt=0)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'smt.db').resolve()}"
+
+    @property
+    def inbound_dir(self) -> Path:
+        return self.data_dir / "inbound"
+
+    @property
+    def outbound_dir(self) -> Path:
+        return self.data_dir / "outbound"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"

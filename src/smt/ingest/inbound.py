@@ -1,0 +1,112 @@
+"""Steps one and two of the pipeline: receive a file (hash it) and detect what it is.
+
+Nothing here holds a whole file in memory: the hash is streamed, lines are read with a length
+limit, and a line over the limit is skipped to its end without being kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from smt.domain.tdsp import Tdsp, tdsp_by_duns
+from smt.formats.file_names import InboundKind, InboundName, parse_inbound_name
+from smt.ingest.codes import Code
+from smt.ingest.faults import FileFault
+
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class InboundFile:
+    path: Path
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedFile:
+    inbound: InboundFile
+    name: InboundName
+    tdsp: Tdsp
+
+    @property
+    def kind(self) -> InboundKind:
+        return self.name.kind
+
+
+def receive(path: Path) -> InboundFile:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return InboundFile(path, path.name, size, digest.hexdigest())
+
+
+def detect(inbound: InboundFile) -> DetectedFile:
+    """Which flow and which sender, from the name and the first bytes; a FileFault otherwise."""
+    name = parse_inbound_name(inbound.name)
+    if name is None:
+        raise FileFault(
+            Code.UNRECOGNISED_FILE,
+            f"file name {inbound.name!r} is not <TDSP DUNS><report><CCYYMMDDHHMMSS><nnn>.lse|csv",
+        )
+    tdsp = tdsp_by_duns(name.sender_duns)
+    if tdsp is None:
+        raise FileFault(Code.UNKNOWN_SENDER, f"sender DUNS {name.sender_duns} is not a TDSP")
+    if inbound.size == 0:
+        raise FileFault(Code.EMPTY_FILE, "file is empty")
+    with inbound.path.open("rb") as stream:
+        head = stream.read(SNIFF_BYTES)
+    if b"\x00" in head:
+        raise FileFault(Code.BINARY_CONTENT, "file holds NUL bytes: binary, not a text file")
+    try:
+        # A multi-byte character may be cut at the sniff boundary: ignore only that tail.
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:
+            raise FileFault(
+                Code.BINARY_CONTENT, f"file is not UTF-8 text (byte {error.start})"
+            ) from None
+    return DetectedFile(inbound, name, tdsp)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int
+    text: str
+    too_long: bool = False
+
+
+def read_lines(stream: BinaryIO, max_bytes: int) -> Iterator[Line]:
+    """Numbered lines without their terminators. A line over `max_bytes` yields its first
+    `max_bytes` bytes with `too_long` set; the rest of it is skipped in bounded chunks.
+    A line that is not UTF-8 raises FileFault (binary content)."""
+    number = 0
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        too_long = len(raw) > max_bytes and not raw.endswith(b"\n")
+        if too_long:
+            while True:
+                rest = stream.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            raw = raw[:max_bytes]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if not too_long:
+                raise FileFault(
+                    Code.BINARY_CONTENT, f"line {number} is not UTF-8 text", number
+                ) from error
+            text = raw.decode("utf-8", errors="replace")
+        yield Line(number, text.rstrip("\r\n"), too_long)

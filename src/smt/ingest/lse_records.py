@@ -1,0 +1,331 @@
+"""Parse and validate LSE records (IF1000): text rows in, typed records or findings out.
+
+The values rows are decoded a batch at a time: rows in the common shape (every value a
+non-negative number with three decimals) are converted by numpy in one pass; any other row takes
+the exact path, token by token, which also says precisely what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+
+from smt.domain.central_time import parse_central_timestamp, slot_count
+from smt.domain.channel import QUALITY_CODES, Channel
+from smt.domain.esiid import esiid_fault
+from smt.domain.interval_day import MAX_SLOT_WH
+from smt.domain.tdsp import Tdsp, tdsp_for_esiid
+from smt.formats import lse
+from smt.ingest.codes import Code
+from smt.ingest.faults import FileFault, RecordFault, Rejection
+from smt.ingest.inbound import Line
+
+_FAST_VALUES = re.compile(r"(?:\d{1,7}\.\d{3},)*\d{1,7}\.\d{3}")
+_NUMBER = re.compile(r"-?\d+(?:\.\d*)?|-?\.\d+")
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """The rows of one record as read, before any validation."""
+
+    line: int
+    header_one: list[str]
+    header_two: list[str] | None = None
+    values: str | None = None
+    qualities: str | None = None
+    fault: tuple[Code, str] | None = None
+    next_row: int = 1  # index into lse.RECORD_ROWS of the row expected next
+
+    @property
+    def key(self) -> str:
+        fields = self.header_one
+        if len(fields) >= 4:
+            return f"{fields[1]}/{fields[3][:8]}/{fields[2]}"
+        return ""
+
+
+@dataclass(slots=True)
+class LseReading:
+    """A record that passed validation: one ESIID, day and channel."""
+
+    line: int
+    esiid: str
+    channel: Channel
+    day: date
+    revised_at: datetime
+    qualities: str
+    start_wh: int | None
+    end_wh: int | None
+    values_text: str
+    fast: bool
+    packed: bytes = b""
+    total_wh: int = 0
+    key: str = field(default="")
+
+
+def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord | Rejection]:
+    """Group rows into records; check the trailer. Stray rows become rejections."""
+    current: RawRecord | None = None
+    records = 0
+    trailer: Line | None = None
+    for line in lines:
+        tag = line.text[:8]
+        if trailer is not None:
+            if line.text.strip():
+                raise FileFault(Code.BAD_FILE_HEADER, "content after the trailer row", line.number)
+            continue
+        if tag == lse.HEADER_ONE:
+            if current is not None:
+                yield current
+            records += 1
+            if records > max_records:
+                raise FileFault(
+                    Code.TOO_MANY_RECORDS,
+                    f"more than {max_records} data records in one file",
+                    line.number,
+                )
+            current = RawRecord(line.number, line.text.split(","))
+            if line.too_long:
+                current.fault = (Code.LINE_TOO_LONG, f"line {line.number} is over the limit")
+            continue
+        if tag == lse.TRAILER:
+            if current is not None:
+                yield current
+                current = None
+            trailer = line
+            continue
+        if current is None:
+            if line.text.strip():
+                yield Rejection(
+                    line.number, "", Code.BAD_FORMAT, f"row {tag!r} is outside any record"
+                )
+            continue
+        if line.too_long:
+            current.fault = current.fault or (
+                Code.LINE_TOO_LONG,
+                f"line {line.number} is over the limit",
+            )
+        expected = lse.RECORD_ROWS[current.next_row] if current.next_row < 4 else None
+        if tag != expected:
+            current.fault = current.fault or (
+                Code.BAD_FORMAT,
+                f"line {line.number}: row {tag!r} where {expected or 'a new record'} belongs",
+            )
+            continue
+        body = line.text[9:]
+        if tag == lse.HEADER_TWO:
+            current.header_two = line.text.split(",")
+        elif tag == lse.VALUES_ROW:
+            current.values = body
+        else:
+            current.qualities = body
+        current.next_row += 1
+    if current is not None:
+        yield current
+    if trailer is None:
+        raise FileFault(Code.TRUNCATED, "no trailer row: the file ends early (truncated?)")
+    parts = trailer.text.split(",")
+    if len(parts) != lse.TRAILER_FIELDS or parts[1].strip() != str(records):
+        raise FileFault(
+            Code.TRUNCATED,
+            f"trailer says {parts[1:] or '?'} records; the file holds {records}",
+            trailer.number,
+        )
+
+
+def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseReading | Rejection:
+    """Every check of one record that needs no stored data."""
+    key = raw.key
+
+    def reject(code: Code, message: str) -> Rejection:
+        return Rejection(raw.line, key, code, message)
+
+    if raw.fault is not None:
+        return reject(*raw.fault)
+    h1 = raw.header_one
+    if len(h1) != lse.HEADER_ONE_FIELDS:
+        return reject(Code.BAD_FORMAT, f"header row one has {len(h1)} elements; 7 expected")
+    if raw.header_two is None or raw.values is None or raw.qualities is None:
+        return reject(Code.BAD_FORMAT, "record is incomplete: it needs rows 00000002 to 00000004")
+    esiid = h1[1]
+    fault = esiid_fault(esiid)
+    if fault is not None:
+        return reject(Code.INVALID_ESIID, fault)
+    owner = tdsp_for_esiid(esiid)
+    if owner is not tdsp:
+        owner_name = owner.name if owner else "no TDSP"
+        return reject(
+            Code.OTHER_TDSP_ESIID, f"ESIID {esiid} belongs to {owner_name}, not {tdsp.name}"
+        )
+    try:
+        channel = Channel.from_lse_code(h1[2])
+    except ValueError as error:
+        return reject(Code.UNKNOWN_CHANNEL, str(error))
+    start, stop = h1[3], h1[4]
+    if len(start) != 14 or not start.isdigit() or len(stop) != 14 or not stop.isdigit():
+        return reject(Code.BAD_FORMAT, f"start {start!r} and stop {stop!r} must be YYYYMMDDHHMMSS")
+    try:
+        day = date(int(start[:4]), int(start[4:6]), int(start[6:8]))
+    except ValueError:
+        return reject(Code.BAD_FORMAT, f"start {start!r} is not a date")
+    if start[8:] != "000000" or stop != start[:8] + "235959":
+        return reject(
+            Code.NOT_A_FULL_DAY,
+            f"record runs {start} to {stop}; one local day 000000 to 235959 expected",
+        )
+    if h1[5] != lse.DST_PARTICIPATION:
+        return reject(Code.BAD_FORMAT, f"DST participation {h1[5]!r}; Y expected")
+    if h1[6] == lse.INVALID_RECORD:
+        return reject(Code.FLAGGED_INVALID, "the sender marked this record invalid")
+    if h1[6] != lse.VALID_RECORD:
+        return reject(Code.BAD_FORMAT, f"invalid-record flag {h1[6]!r}; N expected")
+    if day >= today:
+        return reject(
+            Code.FUTURE_DATED, f"{day.isoformat()} is not over yet in Central time (today {today})"
+        )
+    h2 = raw.header_two
+    if len(h2) != lse.HEADER_TWO_FIELDS:
+        return reject(Code.BAD_FORMAT, f"header row two has {len(h2)} elements; 6 expected")
+    if h2[1] != lse.INTERVAL_SECONDS:
+        return reject(Code.BAD_FORMAT, f"interval length {h2[1]!r} s; 900 expected")
+    slots = slot_count(day)
+    if not h2[2].isdigit():
+        return reject(Code.BAD_FORMAT, f"interval count {h2[2]!r} is not a number")
+    if int(h2[2]) != slots:
+        return reject(
+            Code.NOT_A_FULL_DAY,
+            f"{day.isoformat()} has {slots} intervals in Central time; the record declares {h2[2]}",
+        )
+    try:
+        revised_at = parse_central_timestamp(h2[3])
+    except ValueError as error:
+        return reject(Code.BAD_FORMAT, f"revision timestamp: {error}")
+    if revised_at > now:
+        return reject(Code.FUTURE_DATED, f"revision timestamp {h2[3]} is in the future")
+    try:
+        start_wh, end_wh = _registers(h2[4], h2[5], channel)
+    except RecordFault as problem:
+        return reject(problem.code, problem.message)
+    qualities = raw.qualities
+    if len(qualities) != slots:
+        return reject(Code.INVALID_QUALITY, f"{len(qualities)} quality letters for {slots} slots")
+    if not set(qualities) <= QUALITY_CODES:
+        bad = sorted(set(qualities) - QUALITY_CODES)
+        return reject(Code.INVALID_QUALITY, f"quality letters {bad}; only A, E, M allowed")
+    values = raw.values
+    fast = "M" not in qualities and _FAST_VALUES.fullmatch(values) is not None
+    if fast and values.count(",") + 1 != slots:
+        return reject(
+            Code.NOT_A_FULL_DAY, f"{values.count(',') + 1} values for a day of {slots} intervals"
+        )
+    return LseReading(
+        raw.line,
+        esiid,
+        channel,
+        day,
+        revised_at,
+        qualities,
+        start_wh,
+        end_wh,
+        values,
+        fast,
+        key=f"{esiid}/{day.isoformat()}/{channel.value}",
+    )
+
+
+def _registers(start: str, end: str, channel: Channel) -> tuple[int | None, int | None]:
+    if not start and not end:
+        return None, None
+    if channel is Channel.SURPLUS_GENERATION:
+        raise RecordFault(Code.REGISTER_MISMATCH, "register reads belong on the load channel (4)")
+    if not start or not end:
+        raise RecordFault(Code.REGISTER_MISMATCH, "start and end register reads come together")
+    start_wh, end_wh = exact_wh(start), exact_wh(end)
+    if end_wh < start_wh:
+        raise RecordFault(
+            Code.REGISTER_MISMATCH, f"end register {end} kWh is below start register {start} kWh"
+        )
+    return start_wh, end_wh
+
+
+def exact_wh(token: str, limit: int | None = None) -> int:
+    """kWh text to integer Wh, exactly (Decimal, never float); RecordFault if it is not one."""
+    if _NUMBER.fullmatch(token) is None:
+        raise RecordFault(Code.INVALID_VALUE, f"{token[:40]!r} is not a number")
+    try:
+        kwh = Decimal(token)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        raise RecordFault(Code.INVALID_VALUE, f"{token[:40]!r} is not a number") from None
+    if kwh < 0:
+        raise RecordFault(Code.NEGATIVE_VALUE, f"{token} kWh is negative")
+    wh = kwh * 1000
+    if wh != wh.to_integral_value():
+        raise RecordFault(Code.INVALID_VALUE, f"{token} kWh is finer than one watt-hour")
+    if limit is not None and wh > limit:
+        raise RecordFault(Code.INVALID_VALUE, f"{token} kWh is out of range")
+    return int(wh)
+
+
+def decode_values(readings: Sequence[LseReading]) -> list[LseReading | Rejection]:
+    """Turn each reading's values text into packed int32 Wh (step two of validation)."""
+    out: list[LseReading | Rejection] = []
+    fast = [r for r in readings if r.fast]
+    if fast:
+        joined = ",".join(r.values_text for r in fast).replace(".", "")
+        values = np.fromstring(joined, dtype=np.int64, sep=",")
+        if int(values.max(initial=0)) > MAX_SLOT_WH:
+            fast_ok = False
+        else:
+            fast_ok = True
+            as_int32 = values.astype("<i4")
+            offset = 0
+            for reading in fast:
+                n = len(reading.qualities)
+                chunk = as_int32[offset : offset + n]
+                reading.packed = chunk.tobytes()
+                reading.total_wh = int(values[offset : offset + n].sum())
+                offset += n
+        if not fast_ok:
+            for reading in fast:
+                reading.fast = False
+    for reading in readings:
+        if reading.fast:
+            out.append(reading)
+            continue
+        out.append(_decode_exact(reading))
+    return out
+
+
+def _decode_exact(reading: LseReading) -> LseReading | Rejection:
+    tokens = reading.values_text.split(",")
+    slots = len(reading.qualities)
+
+    def reject(code: Code, message: str) -> Rejection:
+        return Rejection(reading.line, reading.key, code, message)
+
+    if len(tokens) != slots:
+        return reject(Code.NOT_A_FULL_DAY, f"{len(tokens)} values for a day of {slots} intervals")
+    values: list[int] = []
+    for slot, (token, quality) in enumerate(zip(tokens, reading.qualities, strict=True), 1):
+        if quality == "M":
+            if token.strip():
+                return reject(
+                    Code.INVALID_QUALITY,
+                    f"slot {slot} is marked missing but has value {token[:40]!r}",
+                )
+            values.append(0)
+            continue
+        if not token.strip():
+            return reject(Code.INVALID_QUALITY, f"slot {slot} has no value but is not marked M")
+        try:
+            values.append(exact_wh(token.strip(), MAX_SLOT_WH))
+        except RecordFault as fault:
+            return reject(fault.code, f"slot {slot}: {fault.message}")
+    reading.packed = np.asarray(values, dtype="<i4").tobytes()
+    reading.total_wh = sum(values)
+    return reading

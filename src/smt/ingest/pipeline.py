@@ -1,0 +1,230 @@
+"""The ingest pipeline, in order: receive → detect → parse → validate → persist → report.
+
+One transaction per file: a file's accepted records commit together or not at all, so a crash
+in the middle leaves nothing of it visible and the same file can simply be sent again. A file
+is idempotent by content hash: the second arrival of the same bytes changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from smt.clock import Clock
+from smt.formats.file_names import InboundKind, parse_inbound_name
+from smt.ingest.codes import Code
+from smt.ingest.context import FileContext
+from smt.ingest.faults import FileFault
+from smt.ingest.inbound import DetectedFile, InboundFile, detect, receive
+from smt.ingest.interval_flow import load_interval_file
+from smt.ingest.reference_flows import load_reference_file
+from smt.ingest.results import Counts, ResultReport, ResultSink
+from smt.store import journal
+from smt.store.journal import FindingRow
+
+
+@dataclass(frozen=True, slots=True)
+class IngestLimits:
+    batch_records: int = 2000
+    max_records: int = 50_000
+    max_line_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    file_name: str
+    outcome: str  # accepted | partial | rejected | duplicate
+    counts: Counts
+    file_code: Code | None = None
+    message: str = ""
+    report: Path | None = None
+
+    @property
+    def clean(self) -> bool:
+        return self.outcome in ("accepted", "duplicate")
+
+    def summary(self) -> str:
+        c = self.counts
+        text = (
+            f"{self.file_name}: {self.outcome} — {c.total} records: {c.loaded} loaded, "
+            f"{c.unchanged} unchanged, {c.rejected} rejected"
+        )
+        if self.file_code is not None:
+            text += f" [{self.file_code.value}] {self.message}"
+        elif self.message:
+            text += f" ({self.message})"
+        return text
+
+
+class Ingester:
+    """Runs the pipeline over files; the composition root gives it its engine and clock."""
+
+    def __init__(
+        self, engine: Engine, clock: Clock, outbound_dir: Path, limits: IngestLimits | None = None
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._outbound = outbound_dir
+        self._limits = limits or IngestLimits()
+
+    def ingest(self, path: Path) -> IngestOutcome:
+        inbound = receive(path)
+        with self._engine.connect() as conn:
+            prior = journal.find_by_hash(conn, inbound.sha256)
+        if prior is not None:
+            return _duplicate(inbound, prior)
+        try:
+            detected = detect(inbound)
+        except FileFault as fault:
+            return self._reject(inbound, None, fault)
+        report = ResultReport(self._report_path(detected), inbound.name)
+        try:
+            counts = self._load(detected, report)
+        except FileFault as fault:
+            report.discard()
+            return self._reject(inbound, detected, fault)
+        except IntegrityError:
+            # Another process journaled the same bytes first: that one wins.
+            report.discard()
+            with self._engine.connect() as conn:
+                prior = journal.find_by_hash(conn, inbound.sha256)
+            if prior is None:
+                raise
+            return _duplicate(inbound, prior)
+        except BaseException:
+            report.discard()
+            raise
+        return IngestOutcome(inbound.name, counts.outcome, counts, report=report.publish())
+
+    def _load(self, detected: DetectedFile, report: ResultReport) -> Counts:
+        inbound, now = detected.inbound, self._clock.now()
+        with self._engine.begin() as conn:
+            file_id = journal.open_file(
+                conn,
+                file_name=inbound.name,
+                kind=detected.kind.value,
+                interface=detected.kind.interface,
+                sender_duns=detected.name.sender_duns,
+                tdsp=detected.tdsp.code,
+                sha256=inbound.sha256,
+                size_bytes=inbound.size,
+                received_at=now,
+            )
+            ctx = FileContext(
+                file_id=file_id,
+                file_name=inbound.name,
+                tdsp=detected.tdsp,
+                now=now,
+                created_at=detected.name.created_at,
+                batch_records=self._limits.batch_records,
+                max_records=self._limits.max_records,
+                max_line_bytes=self._limits.max_line_bytes,
+            )
+            sink = ResultSink(conn, file_id, report)
+            with inbound.path.open("rb") as stream:
+                if detected.kind is InboundKind.INTERVAL:
+                    load_interval_file(conn, ctx, stream, sink)
+                else:
+                    load_reference_file(conn, ctx, detected.kind, stream, sink)
+            sink.flush()
+            counts = sink.counts
+            journal.close_file(
+                conn,
+                file_id,
+                outcome=counts.outcome,
+                completed_at=self._clock.now(),
+                total=counts.total,
+                loaded=counts.loaded,
+                unchanged=counts.unchanged,
+                rejected=counts.rejected,
+            )
+        return counts
+
+    def _reject(
+        self, inbound: InboundFile, detected: DetectedFile | None, fault: FileFault
+    ) -> IngestOutcome:
+        """A file-level fault: nothing of the file is loaded; the journal says why."""
+        now = self._clock.now()
+        name = detected.name if detected else parse_inbound_name(inbound.name)
+        with self._engine.begin() as conn:
+            file_id = journal.open_file(
+                conn,
+                file_name=inbound.name,
+                kind=name.kind.value if name else "unknown",
+                interface=name.kind.interface if name else "",
+                sender_duns=name.sender_duns if name else "",
+                tdsp=detected.tdsp.code if detected else "",
+                sha256=inbound.sha256,
+                size_bytes=inbound.size,
+                received_at=now,
+                outcome="rejected",
+            )
+            journal.add_findings(
+                conn, file_id, [FindingRow(fault.line, fault.code.value, fault.message)]
+            )
+            journal.close_file(
+                conn,
+                file_id,
+                outcome="rejected",
+                completed_at=now,
+                total=0,
+                loaded=0,
+                unchanged=0,
+                rejected=0,
+            )
+        report_path = None
+        if detected is not None:
+            report = ResultReport(self._report_path(detected), inbound.name)
+            report.row(fault.line, "", fault.code, fault.message)
+            report_path = report.publish()
+        return IngestOutcome(
+            inbound.name, "rejected", Counts(0, 0, 0, 0), fault.code, fault.message, report_path
+        )
+
+    def _report_path(self, detected: DetectedFile) -> Path:
+        return self._outbound / detected.tdsp.code / f"{detected.inbound.name}.result.csv"
+
+
+def _duplicate(inbound: InboundFile, prior: journal.JournalEntry) -> IngestOutcome:
+    counts = Counts(0, 0, 0, 0)
+    return IngestOutcome(
+        inbound.name,
+        "duplicate",
+        counts,
+        message=f"same content as {prior.file_name}, received "
+        f"{prior.received_at.isoformat(timespec='seconds')} ({prior.outcome}); "
+        "nothing changed",
+    )
+
+
+def inbound_order(paths: Iterable[Path]) -> list[Path]:
+    """Files in the order a TDSP created them (file-name timestamp, then counter), so that a
+    snapshot precedes the changes after it; names the hub cannot parse come last."""
+
+    def key(path: Path) -> tuple[int, str, int, str]:
+        name = parse_inbound_name(path.name)
+        if name is None:
+            return (1, "", 0, path.name)
+        return (0, name.created_at.isoformat(), name.counter, path.name)
+
+    return sorted(paths, key=key)
+
+
+def expand(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named directly, and the files inside folders named (not hidden, not partial)."""
+    for path in paths:
+        if path.is_dir():
+            yield from (
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not p.is_symlink()
+                and not p.name.startswith(".")
+                and not p.name.endswith(".part")
+            )
+        else:
+            yield path

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the engine chosen by settings, and Alembic migrations."""

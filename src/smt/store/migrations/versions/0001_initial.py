@@ -1,0 +1,207 @@
+"""initial schema: ingest journal, usage, reference data
+
+Revision ID: 0001
+Revises: (none)
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ingest_file",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("interface", sa.String(length=10), nullable=False),
+        sa.Column("sender_duns", sa.String(length=13), nullable=False),
+        sa.Column("tdsp", sa.String(length=8), nullable=False),
+        sa.Column("content_sha256", sa.String(length=64), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("records_total", sa.Integer(), nullable=False),
+        sa.Column("records_loaded", sa.Integer(), nullable=False),
+        sa.Column("records_unchanged", sa.Integer(), nullable=False),
+        sa.Column("records_rejected", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_file")),
+        sa.UniqueConstraint("content_sha256", name=op.f("uq_ingest_file_content_sha256")),
+    )
+    op.create_table(
+        "interval_day",
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=1), nullable=False),
+        sa.Column("revision", sa.SmallInteger(), nullable=False),
+        sa.Column("slot_count", sa.SmallInteger(), nullable=False),
+        sa.Column("values_wh", sa.LargeBinary(), nullable=False),
+        sa.Column("qualities", sa.String(length=100), nullable=False),
+        sa.Column("total_wh", sa.BigInteger(), nullable=False),
+        sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "esiid", "local_date", "channel", "revision", name=op.f("pk_interval_day")
+        ),
+    )
+    with op.batch_alter_table("interval_day", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interval_day_file_id"), ["file_id"], unique=False)
+
+    op.create_table(
+        "meter",
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("meter_number", sa.String(length=40), nullable=False),
+        sa.Column("tdsp", sa.String(length=8), nullable=False),
+        sa.Column("manufacturer", sa.String(length=60), nullable=False),
+        sa.Column("model", sa.String(length=60), nullable=False),
+        sa.Column("meter_class", sa.String(length=20), nullable=False),
+        sa.Column("kwh_multiplier", sa.Integer(), nullable=False),
+        sa.Column("channels", sa.String(length=2), nullable=False),
+        sa.Column("interval_minutes", sa.SmallInteger(), nullable=False),
+        sa.Column("han_protocol", sa.String(length=20), nullable=False),
+        sa.Column("installed_on", sa.Date(), nullable=False),
+        sa.Column("removed_on", sa.Date(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("esiid", "meter_number", name=op.f("pk_meter")),
+    )
+    with op.batch_alter_table("meter", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_meter_tdsp_removed_on"), ["tdsp", "removed_on"], unique=False
+        )
+
+    op.create_table(
+        "monthly_usage",
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("revision", sa.SmallInteger(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("meter_number", sa.String(length=40), nullable=False),
+        sa.Column("usage_wh", sa.BigInteger(), nullable=False),
+        sa.Column("demand_w", sa.BigInteger(), nullable=True),
+        sa.Column("quality", sa.String(length=1), nullable=False),
+        sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("esiid", "period_start", "revision", name=op.f("pk_monthly_usage")),
+    )
+    op.create_table(
+        "premise",
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("tdsp", sa.String(length=8), nullable=False),
+        sa.Column("address1", sa.String(length=100), nullable=False),
+        sa.Column("address2", sa.String(length=100), nullable=False),
+        sa.Column("city", sa.String(length=60), nullable=False),
+        sa.Column("state", sa.String(length=2), nullable=False),
+        sa.Column("zip", sa.String(length=10), nullable=False),
+        sa.Column("premise_type", sa.String(length=4), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("load_profile", sa.String(length=30), nullable=False),
+        sa.Column("weather_zone", sa.String(length=20), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("esiid", name=op.f("pk_premise")),
+    )
+    with op.batch_alter_table("premise", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_premise_tdsp_ended_on"), ["tdsp", "ended_on"], unique=False
+        )
+
+    op.create_table(
+        "register_read",
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("read_date", sa.Date(), nullable=False),
+        sa.Column("revision", sa.SmallInteger(), nullable=False),
+        sa.Column("start_wh", sa.BigInteger(), nullable=False),
+        sa.Column("end_wh", sa.BigInteger(), nullable=False),
+        sa.Column("usage_wh", sa.BigInteger(), nullable=False),
+        sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("esiid", "read_date", "revision", name=op.f("pk_register_read")),
+    )
+    op.create_table(
+        "rep_of_record",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("tdsp", sa.String(length=8), nullable=False),
+        sa.Column("duns", sa.String(length=13), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("start_reason", sa.String(length=10), nullable=False),
+        sa.Column("end_reason", sa.String(length=10), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rep_of_record")),
+    )
+    with op.batch_alter_table("rep_of_record", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rep_of_record_duns_start_date"), ["duns", "start_date"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_rep_of_record_esiid_start_date"), ["esiid", "start_date"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_rep_of_record_tdsp_end_date"), ["tdsp", "end_date"], unique=False
+        )
+
+    op.create_table(
+        "snapshot_seen",
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("meter_number", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("file_id", "esiid", "meter_number", name=op.f("pk_snapshot_seen")),
+    )
+    op.create_table(
+        "ingest_finding",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=True),
+        sa.Column("code", sa.String(length=4), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("record_key", sa.String(length=80), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["file_id"], ["ingest_file.id"], name=op.f("fk_ingest_finding_file_id_ingest_file")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_finding")),
+    )
+    with op.batch_alter_table("ingest_finding", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ingest_finding_file_id"), ["file_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("ingest_finding", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ingest_finding_file_id"))
+
+    op.drop_table("ingest_finding")
+    op.drop_table("snapshot_seen")
+    with op.batch_alter_table("rep_of_record", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rep_of_record_tdsp_end_date"))
+        batch_op.drop_index(batch_op.f("ix_rep_of_record_esiid_start_date"))
+        batch_op.drop_index(batch_op.f("ix_rep_of_record_duns_start_date"))
+
+    op.drop_table("rep_of_record")
+    op.drop_table("register_read")
+    with op.batch_alter_table("premise", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_premise_tdsp_ended_on"))
+
+    op.drop_table("premise")
+    op.drop_table("monthly_usage")
+    with op.batch_alter_table("meter", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meter_tdsp_removed_on"))
+
+    op.drop_table("meter")
+    with op.batch_alter_table("interval_day", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interval_day_file_id"))
+
+    op.drop_table("interval_day")
+    op.drop_table("ingest_file")

@@ -1,0 +1,171 @@
+"""Usage rows: look up the latest revision of a batch of keys, and bulk-append new revisions.
+
+Bulk appends bypass the ORM: SQLite gets one `executemany`, PostgreSQL a `COPY`. Both run on
+the caller's connection, inside the caller's transaction, so a file's rows commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, func, select
+
+from smt.store.schema import interval_day, register_read
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInterval:
+    revision: int
+    values_wh: bytes
+    qualities: str
+    revised_at: datetime
+    file_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRegister:
+    revision: int
+    start_wh: int
+    end_wh: int
+    revised_at: datetime
+    file_id: int
+
+
+IntervalKey = tuple[str, date, str]
+
+
+def latest_intervals(
+    conn: Connection, esiids: Sequence[str], first: date, last: date
+) -> dict[IntervalKey, StoredInterval]:
+    """The newest stored revision of every (ESIID, date, channel) among `esiids` in the range."""
+    t = interval_day.c
+    latest: dict[IntervalKey, StoredInterval] = {}
+    rows = conn.execute(
+        select(
+            t.esiid,
+            t.local_date,
+            t.channel,
+            t.revision,
+            t.values_wh,
+            t.qualities,
+            t.revised_at,
+            t.file_id,
+        ).where(t.esiid.in_(sorted(set(esiids))), t.local_date.between(first, last))
+    )
+    for esiid, day, channel, revision, values, qualities, revised_at, file_id in rows:
+        key = (esiid, day, channel)
+        held = latest.get(key)
+        if held is None or revision > held.revision:
+            latest[key] = StoredInterval(revision, values, qualities, revised_at, file_id)
+    return latest
+
+
+def latest_registers(
+    conn: Connection, esiids: Sequence[str], first: date, last: date
+) -> dict[tuple[str, date], StoredRegister]:
+    t = register_read.c
+    latest: dict[tuple[str, date], StoredRegister] = {}
+    rows = conn.execute(
+        select(
+            t.esiid, t.read_date, t.revision, t.start_wh, t.end_wh, t.revised_at, t.file_id
+        ).where(t.esiid.in_(sorted(set(esiids))), t.read_date.between(first, last))
+    )
+    for esiid, day, revision, start_wh, end_wh, revised_at, file_id in rows:
+        held = latest.get((esiid, day))
+        if held is None or revision > held.revision:
+            latest[(esiid, day)] = StoredRegister(revision, start_wh, end_wh, revised_at, file_id)
+    return latest
+
+
+def count_revisions(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(interval_day)).scalar_one())
+
+
+INTERVAL_COLUMNS = (
+    "esiid",
+    "local_date",
+    "channel",
+    "revision",
+    "slot_count",
+    "values_wh",
+    "qualities",
+    "total_wh",
+    "revised_at",
+    "received_at",
+    "file_id",
+)
+REGISTER_COLUMNS = (
+    "esiid",
+    "read_date",
+    "revision",
+    "start_wh",
+    "end_wh",
+    "usage_wh",
+    "revised_at",
+    "received_at",
+    "file_id",
+)
+
+# Rows in the column order above, with Python values (date, aware datetime, bytes, int, str).
+Row = tuple[Any, ...]
+
+
+class UsageAppender(Protocol):
+    def append_intervals(self, conn: Connection, rows: Sequence[Row]) -> None: ...
+    def append_registers(self, conn: Connection, rows: Sequence[Row]) -> None: ...
+
+
+def _sqlite_value(value: Any) -> Any:
+    # The text forms SQLAlchemy's SQLite dialect stores, so Core selects read these rows back.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class SqliteAppender:
+    def _append(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        if not rows:
+            return
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        )
+        conn.exec_driver_sql(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
+
+    def append_intervals(self, conn: Connection, rows: Sequence[Row]) -> None:
+        self._append(conn, "interval_day", INTERVAL_COLUMNS, rows)
+
+    def append_registers(self, conn: Connection, rows: Sequence[Row]) -> None:
+        self._append(conn, "register_read", REGISTER_COLUMNS, rows)
+
+
+class PostgresAppender:
+    def _copy(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        if not rows:
+            return
+        driver = conn.connection.driver_connection
+        assert driver is not None  # noqa: S101 - a live connection always has one
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    def append_intervals(self, conn: Connection, rows: Sequence[Row]) -> None:
+        self._copy(conn, "interval_day", INTERVAL_COLUMNS, rows)
+
+    def append_registers(self, conn: Connection, rows: Sequence[Row]) -> None:
+        self._copy(conn, "register_read", REGISTER_COLUMNS, rows)
+
+
+def appender_for(conn: Connection) -> UsageAppender:
+    return PostgresAppender() if conn.dialect.name == "postgresql" else SqliteAppender()
