@@ -211,18 +211,18 @@ def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseRe
         start_wh, end_wh = _registers(h2[4], h2[5], channel)
     except RecordFault as problem:
         return reject(problem.code, problem.message)
+    values = raw.values
+    if values.count(",") + 1 != slots:
+        return reject(
+            Code.NOT_A_FULL_DAY, f"{values.count(',') + 1} values for a day of {slots} intervals"
+        )
     qualities = raw.qualities
     if len(qualities) != slots:
         return reject(Code.INVALID_QUALITY, f"{len(qualities)} quality letters for {slots} slots")
     if not set(qualities) <= QUALITY_CODES:
         bad = sorted(set(qualities) - QUALITY_CODES)
         return reject(Code.INVALID_QUALITY, f"quality letters {bad}; only A, E, M allowed")
-    values = raw.values
     fast = "M" not in qualities and _FAST_VALUES.fullmatch(values) is not None
-    if fast and values.count(",") + 1 != slots:
-        return reject(
-            Code.NOT_A_FULL_DAY, f"{values.count(',') + 1} values for a day of {slots} intervals"
-        )
     return LseReading(
         raw.line,
         esiid,
