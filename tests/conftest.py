@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from builders import NOW
 from smt.clock import FixedClock
 from smt.composition import Hub, build_hub, initialise
 from smt.config import Settings
 from smt.store.engine import create_hub_engine, migrate
 from smt.store.schema import metadata
+
+from builders import NOW
 
 
 def _service_url(variable: str, what: str) -> str:

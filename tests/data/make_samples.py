@@ -13,19 +13,21 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from builders import CNP_ESIID, ESIID, ESIID_2, day_record  # noqa: E402
-
 from smt.domain.channel import Channel  # noqa: E402
 from smt.formats.file_names import InboundKind  # noqa: E402
 from smt.formats.lse import format_record, format_trailer  # noqa: E402
 from smt.formats.tdsp_csv import write_tdsp_csv  # noqa: E402
 
+from builders import CNP_ESIID, ESIID, ESIID_2, day_record  # noqa: E402
+
 GOOD = format_record(day_record(ESIID_2))
 
 
 def lse(*bodies: str, records: int | None = None, trailer: bool = True) -> str:
-    count = records if records is not None else sum(
-        line.startswith("00000001,") for b in bodies for line in b.splitlines()
+    count = (
+        records
+        if records is not None
+        else sum(line.startswith("00000001,") for b in bodies for line in b.splitlines())
     )
     return "".join(bodies) + (format_trailer(count) if trailer else "")
 
@@ -73,7 +75,7 @@ def main() -> None:
         "lse_register_end_below_start.lse": lse(edit(bad, 1, ",1000.000,", ",99999.000,"), GOOD),
         "lse_flagged_invalid.lse": lse(edit(bad, 0, ",Y,N", ",Y,Y"), GOOD),
         "lse_header_two_missing_element.lse": lse(edit(bad, 1, ",900,", ","), GOOD),
-        "lse_record_without_quality_row.lse": lse("".join(bad.splitlines(True)[:3]), GOOD),
+        "lse_record_without_quality_row.lse": lse("".join(bad.splitlines(keepends=True)[:3]), GOOD),
         "lse_not_a_full_day_stop_at_noon.lse": lse(edit(bad, 0, "235959", "120000"), GOOD),
         "lse_truncated_mid_record.lse": lse(GOOD, bad[: len(bad) // 2], trailer=False),
         "lse_trailer_count_wrong.lse": lse(GOOD, bad, records=3),

@@ -12,7 +12,7 @@ from smt.ingest.codes import Code
 from smt.ingest.context import FileContext
 from smt.ingest.faults import Rejection
 from smt.ingest.inbound import read_lines
-from smt.ingest.lse_records import LseReading, RawRecord, decode_values, split_records, validate
+from smt.ingest.lse_records import LseReading, parse_lse
 from smt.ingest.results import ResultSink
 from smt.store.usage_store import Row, appender_for, latest_intervals, latest_registers
 
@@ -20,38 +20,22 @@ from smt.store.usage_store import Row, appender_for, latest_intervals, latest_re
 def load_interval_file(
     conn: Connection, ctx: FileContext, stream: BinaryIO, sink: ResultSink
 ) -> None:
-    batch: list[RawRecord] = []
     lines = read_lines(stream, ctx.max_line_bytes)
-    for item in split_records(lines, ctx.max_records):
-        if isinstance(item, Rejection):
-            sink.rejected(item.line, item.key, item.code, item.message)
-            continue
-        batch.append(item)
-        if len(batch) >= ctx.batch_records:
-            _load_batch(conn, ctx, batch, sink)
-            batch = []
-    _load_batch(conn, ctx, batch, sink)
-
-
-def _load_batch(
-    conn: Connection, ctx: FileContext, raws: Sequence[RawRecord], sink: ResultSink
-) -> None:
-    today, now = ctx.today, ctx.now
-    valid: list[LseReading] = []
-    for raw in raws:
-        checked = validate(raw, tdsp=ctx.tdsp, today=today, now=now)
-        if isinstance(checked, Rejection):
-            sink.rejected(checked.line, checked.key, checked.code, checked.message)
-        else:
-            valid.append(checked)
-    readings: list[LseReading] = []
-    for decoded in decode_values(valid):
-        if isinstance(decoded, Rejection):
-            sink.rejected(decoded.line, decoded.key, decoded.code, decoded.message)
-        else:
-            readings.append(decoded)
-    if readings:
-        _persist(conn, ctx, readings, sink)
+    for batch in parse_lse(
+        lines,
+        tdsp=ctx.tdsp,
+        now=ctx.now,
+        max_records=ctx.max_records,
+        batch_records=ctx.batch_records,
+    ):
+        readings: list[LseReading] = []
+        for item in batch:
+            if isinstance(item, Rejection):
+                sink.rejected(item.line, item.key, item.code, item.message)
+            else:
+                readings.append(item)
+        if readings:
+            _persist(conn, ctx, readings, sink)
 
 
 def _persist(

@@ -8,19 +8,20 @@ the exact path, token by token, which also says precisely what is wrong.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from smt.domain.central_time import parse_central_timestamp, slot_count
+from smt.domain.central_time import parse_central_timestamp, slot_count, today_in_central
 from smt.domain.channel import QUALITY_CODES, Channel
 from smt.domain.esiid import esiid_fault
-from smt.domain.interval_day import MAX_SLOT_WH
+from smt.domain.interval_day import MAX_SLOT_WH, unpack_wh
 from smt.domain.tdsp import Tdsp, tdsp_for_esiid
 from smt.formats import lse
+from smt.formats.lse import LseRecord
 from smt.ingest.codes import Code
 from smt.ingest.faults import FileFault, RecordFault, Rejection
 from smt.ingest.inbound import Line
@@ -329,3 +330,48 @@ def _decode_exact(reading: LseReading) -> LseReading | Rejection:
     reading.packed = np.asarray(values, dtype="<i4").tobytes()
     reading.total_wh = sum(values)
     return reading
+
+
+def parse_lse(
+    lines: Iterable[Line], *, tdsp: Tdsp, now: datetime, max_records: int, batch_records: int
+) -> Iterator[list[LseReading | Rejection]]:
+    """Parse and validate an LSE file a batch of records at a time (memory stays flat)."""
+    today = today_in_central(now)
+    batch: list[RawRecord] = []
+    pending: list[LseReading | Rejection] = []
+
+    def finish() -> list[LseReading | Rejection]:
+        valid: list[LseReading] = []
+        out = pending.copy()
+        for raw in batch:
+            checked = validate(raw, tdsp=tdsp, today=today, now=now)
+            if isinstance(checked, Rejection):
+                out.append(checked)
+            else:
+                valid.append(checked)
+        out.extend(decode_values(valid))
+        return out
+
+    for item in split_records(iter(lines), max_records):
+        if isinstance(item, Rejection):
+            pending.append(item)
+            continue
+        batch.append(item)
+        if len(batch) >= batch_records:
+            yield finish()
+            batch, pending = [], []
+    yield finish()
+
+
+def as_record(reading: LseReading) -> LseRecord:
+    """A validated reading as the format's record (what a writer would write back)."""
+    return LseRecord(
+        reading.esiid,
+        reading.channel,
+        reading.day,
+        reading.revised_at,
+        unpack_wh(reading.packed),
+        reading.qualities,
+        reading.start_wh,
+        reading.end_wh,
+    )

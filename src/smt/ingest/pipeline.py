@@ -73,8 +73,9 @@ class Ingester:
 
     def ingest(self, path: Path) -> IngestOutcome:
         inbound = receive(path)
+        kind = _kind_of(inbound)
         with self._engine.connect() as conn:
-            prior = journal.find_by_hash(conn, inbound.sha256)
+            prior = journal.find_by_hash(conn, kind, inbound.sha256)
         if prior is not None:
             return _duplicate(inbound, prior)
         try:
@@ -91,7 +92,7 @@ class Ingester:
             # Another process journaled the same bytes first: that one wins.
             report.discard()
             with self._engine.connect() as conn:
-                prior = journal.find_by_hash(conn, inbound.sha256)
+                prior = journal.find_by_hash(conn, kind, inbound.sha256)
             if prior is None:
                 raise
             return _duplicate(inbound, prior)
@@ -154,7 +155,7 @@ class Ingester:
             file_id = journal.open_file(
                 conn,
                 file_name=inbound.name,
-                kind=name.kind.value if name else "unknown",
+                kind=_kind_of(inbound),
                 interface=name.kind.interface if name else "",
                 sender_duns=name.sender_duns if name else "",
                 tdsp=detected.tdsp.code if detected else "",
@@ -187,6 +188,11 @@ class Ingester:
 
     def _report_path(self, detected: DetectedFile) -> Path:
         return self._outbound / detected.tdsp.code / f"{detected.inbound.name}.result.csv"
+
+
+def _kind_of(inbound: InboundFile) -> str:
+    name = parse_inbound_name(inbound.name)
+    return name.kind.value if name else "unknown"
 
 
 def _duplicate(inbound: InboundFile, prior: journal.JournalEntry) -> IngestOutcome:

@@ -34,7 +34,7 @@ class JournalEntry:
     records_rejected: int
 
 
-def find_by_hash(conn: Connection, sha256: str) -> JournalEntry | None:
+def find_by_hash(conn: Connection, kind: str, sha256: str) -> JournalEntry | None:
     row = conn.execute(
         select(
             ingest_file.c.id,
@@ -46,7 +46,7 @@ def find_by_hash(conn: Connection, sha256: str) -> JournalEntry | None:
             ingest_file.c.records_loaded,
             ingest_file.c.records_unchanged,
             ingest_file.c.records_rejected,
-        ).where(ingest_file.c.content_sha256 == sha256)
+        ).where(ingest_file.c.kind == kind, ingest_file.c.content_sha256 == sha256)
     ).one_or_none()
     return None if row is None else JournalEntry(*row)
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -72,7 +73,7 @@ ingest_file = Table(
     Column("interface", String(10), nullable=False),
     Column("sender_duns", String(13), nullable=False),
     Column("tdsp", String(8), nullable=False),
-    Column("content_sha256", String(64), nullable=False, unique=True),
+    Column("content_sha256", String(64), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime),
@@ -81,6 +82,9 @@ ingest_file = Table(
     Column("records_loaded", Integer, nullable=False, default=0),
     Column("records_unchanged", Integer, nullable=False, default=0),
     Column("records_rejected", Integer, nullable=False, default=0),
+    # Idempotency: the same bytes are the same file, within one flow (a full and an incremental
+    # file may hold the same rows and mean different things).
+    UniqueConstraint("kind", "content_sha256"),
 )
 
 ingest_finding = Table(

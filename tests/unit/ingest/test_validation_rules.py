@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from builders import ESIID, ESIID_2, place_sample, revisions
 from smt.composition import Hub
 from smt.formats.file_names import InboundKind
 from smt.ingest.codes import Code
 from smt.store import journal
 from smt.store.schema import ingest_file, interval_day
+
+from builders import ESIID, ESIID_2, place_sample, revisions
 
 RECORD_FAULTS = [
     ("lse_negative_consumption.lse", Code.NEGATIVE_VALUE),
@@ -108,8 +109,13 @@ def test_monthly_rows_each_get_their_own_code(sqlite_hub: Hub, inbox: Path) -> N
         codes = [f.code for f in journal.findings_of(conn, 1)]
     assert outcome.counts.loaded == 1
     assert codes == [
-        Code.INVALID_PERIOD, Code.NEGATIVE_VALUE, Code.INVALID_DATE, Code.INVALID_ESIID,
-        Code.INVALID_CODE, Code.MISSING_ELEMENT, Code.BAD_FORMAT,
+        Code.INVALID_PERIOD,
+        Code.NEGATIVE_VALUE,
+        Code.INVALID_DATE,
+        Code.INVALID_ESIID,
+        Code.INVALID_CODE,
+        Code.MISSING_ELEMENT,
+        Code.BAD_FORMAT,
     ]
 
 

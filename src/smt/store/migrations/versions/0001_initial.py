@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("records_unchanged", sa.Integer(), nullable=False),
         sa.Column("records_rejected", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_file")),
-        sa.UniqueConstraint("content_sha256", name=op.f("uq_ingest_file_content_sha256")),
+        sa.UniqueConstraint(
+            "kind", "content_sha256", name=op.f("uq_ingest_file_kind_content_sha256")
+        ),
     )
     op.create_table(
         "interval_day",
