@@ -49,7 +49,10 @@ def parse_central_timestamp(text: str) -> datetime:
     """
     if len(text) != 14 or not text.isdigit():
         raise ValueError(f"timestamp {text!r} is not YYYYMMDDHHMMSS")
-    naive = datetime.strptime(text, "%Y%m%d%H%M%S")  # noqa: DTZ007 - zone attached just below
+    try:
+        naive = datetime.strptime(text, "%Y%m%d%H%M%S")  # noqa: DTZ007 - zone attached below
+    except ValueError:
+        raise ValueError(f"timestamp {text!r} is not a valid date and time") from None
     local = naive.replace(tzinfo=CENTRAL)
     round_trip = local.astimezone(UTC).astimezone(CENTRAL).replace(tzinfo=None)
     if round_trip != naive:
@@ -68,4 +71,7 @@ def parse_compact_date(text: str) -> date:
     """`YYYYMMDD` as a date."""
     if len(text) != 8 or not text.isdigit():
         raise ValueError(f"date {text!r} is not YYYYMMDD")
-    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise ValueError(f"date {text!r} does not exist") from None

@@ -8,7 +8,7 @@ local clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date
 
 import numpy as np
 import numpy.typing as npt
@@ -96,9 +96,3 @@ class Weather:
             out[z] = 0.8 * sun * np.clip(clouds, 0.05, 1.0)
         return out
 
-
-def season_label(day: date) -> str:
-    """For summaries and tests: the Texas season of a day."""
-    return ("winter", "spring", "summer", "summer", "autumn", "winter")[
-        ((day + timedelta(days=31)).month - 1) // 2
-    ]
