@@ -8,6 +8,7 @@ slot arithmetic is done in UTC, where every quarter hour exists exactly once.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 CENTRAL = ZoneInfo("America/Chicago")
@@ -20,6 +21,7 @@ def local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=CENTRAL).astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
 def slot_count(day: date) -> int:
     """Quarter hours in a local day: 96, 92 on the spring-forward day, 100 on the fall-back day."""
     elapsed = local_midnight(day + timedelta(days=1)) - local_midnight(day)
@@ -40,6 +42,8 @@ def today_in_central(now: datetime) -> date:
     return now.astimezone(CENTRAL).date()
 
 
+# Pure and called once per record of every file, with few distinct values: cached.
+@lru_cache(maxsize=8192)
 def parse_central_timestamp(text: str) -> datetime:
     """`YYYYMMDDHHMMSS` in Central prevailing time, as an aware UTC instant.
 

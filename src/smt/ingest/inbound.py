@@ -84,29 +84,42 @@ class Line:
     too_long: bool = False
 
 
-def read_lines(stream: BinaryIO, max_bytes: int) -> Iterator[Line]:
-    """Numbered lines without their terminators. A line over `max_bytes` yields its first
-    `max_bytes` bytes with `too_long` set; the rest of it is skipped in bounded chunks.
+def read_lines(stream: BinaryIO, max_bytes: int, chunk_bytes: int = 1 << 20) -> Iterator[Line]:
+    """Numbered lines without their terminators, read a chunk at a time. A line over
+    `max_bytes` yields its first `max_bytes` bytes with `too_long` set and the rest of it is
+    dropped as it streams past, so memory stays bounded by the chunk and the limit.
     A line that is not UTF-8 raises FileFault (binary content)."""
     number = 0
+    pending = b""  # the start of a line whose end has not arrived yet
+    overflow = False  # the pending line is already over the limit; its rest is skipped
     while True:
-        raw = stream.readline(max_bytes + 1)
-        if not raw:
-            return
+        chunk = stream.read(chunk_bytes)
+        if not chunk:
+            break
+        parts = chunk.split(b"\n")
+        parts[0] = pending + parts[0] if not overflow else pending
+        pending = parts.pop()
+        for index, raw in enumerate(parts):
+            number += 1
+            too_long = len(raw) > max_bytes or (index == 0 and overflow)
+            if index == 0:
+                overflow = False
+            yield _line(number, raw[:max_bytes] if too_long else raw, too_long=too_long)
+        if len(pending) > max_bytes:
+            pending = pending[:max_bytes]
+            overflow = True
+    if pending or overflow:
         number += 1
-        too_long = len(raw) > max_bytes and not raw.endswith(b"\n")
-        if too_long:
-            while True:
-                rest = stream.readline(1 << 20)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            raw = raw[:max_bytes]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            if not too_long:
-                raise FileFault(
-                    Code.BINARY_CONTENT, f"line {number} is not UTF-8 text", number
-                ) from error
-            text = raw.decode("utf-8", errors="replace")
-        yield Line(number, text.rstrip("\r\n"), too_long)
+        yield _line(number, pending, too_long=overflow)
+
+
+def _line(number: int, raw: bytes, *, too_long: bool) -> Line:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if not too_long:
+            raise FileFault(
+                Code.BINARY_CONTENT, f"line {number} is not UTF-8 text", number
+            ) from error
+        text = raw.decode("utf-8", errors="replace")  # cut inside a character
+    return Line(number, text.removesuffix("\r"), too_long)

@@ -142,8 +142,10 @@ def step(
         ror(i, int(state.rep[i]), "MOVE_IN")
 
     eligible = state.exists & (state.rep != NO_REP) & (state.move_in_day < 0) & ~new & ~moving_in
-    p_move = rates.move_out_per_month / DAYS_PER_MONTH * np.where(
-        pop.commercial, rates.commercial_move_factor, 1.0
+    p_move = (
+        rates.move_out_per_month
+        / DAYS_PER_MONTH
+        * np.where(pop.commercial, rates.commercial_move_factor, 1.0)
     )
     p_switch = rates.switch_per_month / DAYS_PER_MONTH
     move_out = eligible & (u_event < p_move)

@@ -60,9 +60,7 @@ class Billing:
                 start=date.fromordinal(int(self._period_start[i])),
                 end=day,
                 usage_wh=int(self._usage[i]),
-                demand_w=int(self._peak[i]) * SLOTS_PER_HOUR
-                if self._pop.commercial[i]
-                else None,
+                demand_w=int(self._peak[i]) * SLOTS_PER_HOUR if self._pop.commercial[i] else None,
                 estimated=bool(self._estimated[i]),
             )
             for i in ending.tolist()

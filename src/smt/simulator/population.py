@@ -174,8 +174,8 @@ def build_population(
                 address2 = (
                     f"Apt {unit_no[k]}{'ABCD'[int(numbers[k]) % 4]}" if unit[k] < 0.15 else ""
                 )
-                heat = "HI" if electric_heat[i] else "LO"
-                profile = f"RES{heat}PV" if solar[i] else f"RES{heat}WR"
+                winter = "HI" if electric_heat[i] else "LO"
+                profile = f"RES{winter}PV" if solar[i] else f"RES{winter}WR"
                 premise_type = "RES"
             premises.append(
                 Premise(

@@ -49,7 +49,7 @@ def prorate(weights: Floats, total: int) -> Ints:
     if w.sum() <= 0:
         w = np.ones_like(w)
     raw = w / w.sum() * total
-    out = np.floor(raw).astype(np.int64)
+    out: Ints = np.floor(raw).astype(np.int64)
     short = int(total - out.sum())
     if short:
         order = np.argsort(-(raw - out), kind="stable")
@@ -65,20 +65,20 @@ def apply_vee(
     `days_left` is how many later usage days the simulation still writes: a day is only
     corrected if its resend falls inside the run.
     """
-    n, slots = consumption.shape
+    n, slots = int(consumption.shape[0]), int(consumption.shape[1])
     all_actual = "A" * slots
     qualities = [all_actual] * n
     flagged = np.zeros(n, dtype=np.bool_)
     readings = Readings(consumption, qualities, flagged)
 
-    estimated = rng.random(n) < ESTIMATED_RUN_RATE
-    run_len = rng.integers(ESTIMATED_RUN_SLOTS[0], ESTIMATED_RUN_SLOTS[1] + 1, n)
-    run_pos = rng.random(n)
-    missing = (rng.random(n) < MISSING_RATE) & ~estimated
-    miss_len = rng.integers(MISSING_RUN_SLOTS[0], MISSING_RUN_SLOTS[1] + 1, n)
-    delay = rng.integers(CORRECTION_DELAY_DAYS[0], CORRECTION_DELAY_DAYS[1] + 1, n)
-    correct = (rng.random(n) < CORRECT_ESTIMATED_SHARE) & estimated & (delay <= days_left)
-    plain = (rng.random(n) < CORRECT_PLAIN_RATE) & ~estimated & ~missing & (delay <= days_left)
+    estimated = rng.random(size=n) < ESTIMATED_RUN_RATE
+    run_len = rng.integers(ESTIMATED_RUN_SLOTS[0], ESTIMATED_RUN_SLOTS[1] + 1, size=n)
+    run_pos = rng.random(size=n)
+    missing = (rng.random(size=n) < MISSING_RATE) & ~estimated
+    miss_len = rng.integers(MISSING_RUN_SLOTS[0], MISSING_RUN_SLOTS[1] + 1, size=n)
+    delay = rng.integers(CORRECTION_DELAY_DAYS[0], CORRECTION_DELAY_DAYS[1] + 1, size=n)
+    correct = (rng.random(size=n) < CORRECT_ESTIMATED_SHARE) & estimated & (delay <= days_left)
+    plain = (rng.random(size=n) < CORRECT_PLAIN_RATE) & ~estimated & ~missing & (delay <= days_left)
 
     for i in np.flatnonzero(estimated).tolist():
         length = int(run_len[i])
@@ -105,7 +105,7 @@ def apply_vee(
 
     for i in np.flatnonzero(plain).tolist():
         original = consumption[i].tolist()
-        for j in rng.integers(0, slots - 1, EDITED_SLOT_PAIRS).tolist():
+        for j in rng.integers(0, slots - 1, size=EDITED_SLOT_PAIRS).tolist():
             moved = int(consumption[i, j + 1]) // 3
             consumption[i, j] += moved
             consumption[i, j + 1] -= moved

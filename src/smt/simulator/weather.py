@@ -95,4 +95,3 @@ class Weather:
             clouds = 1.0 - (1.0 - clearness[z]) * (0.5 + flicker[z])
             out[z] = 0.8 * sun * np.clip(clouds, 0.05, 1.0)
         return out
-

@@ -118,13 +118,11 @@ class UsageAppender(Protocol):
     def append_registers(self, conn: Connection, rows: Sequence[Row]) -> None: ...
 
 
-def _sqlite_value(value: Any) -> Any:
+def _sqlite_text(value: date | datetime) -> str:
     # The text forms SQLAlchemy's SQLite dialect stores, so Core selects read these rows back.
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return value.isoformat()
 
 
 class SqliteAppender:
@@ -136,7 +134,20 @@ class SqliteAppender:
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         )
-        conn.exec_driver_sql(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
+        # A batch repeats few dates and instants: convert each distinct one once.
+        temporal = [i for i, v in enumerate(rows[0]) if isinstance(v, date)]
+        texts: dict[date | datetime, str] = {}
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i in temporal:
+                value = values[i]
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = _sqlite_text(value)
+                values[i] = text
+            converted.append(tuple(values))
+        conn.exec_driver_sql(sql, converted)
 
     def append_intervals(self, conn: Connection, rows: Sequence[Row]) -> None:
         self._append(conn, "interval_day", INTERVAL_COLUMNS, rows)
