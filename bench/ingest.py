@@ -94,7 +94,7 @@ def main() -> int:
 
 
 def _mb(paths: list[str]) -> int:
-    return sum(os.path.getsize(p) for p in paths) // 2**20
+    return sum(Path(p).stat().st_size for p in paths) // 2**20
 
 
 def simulated_files(meters: int, days: int) -> Path:
@@ -249,10 +249,7 @@ def child_ingest(url: str, files: list[str]) -> dict[str, Any]:
 
 def run_child(argv: list[str]) -> None:
     step, rest = argv[0], argv[1:]
-    if step == "duckdb":
-        result = child_duckdb(rest)
-    else:
-        result = child_ingest(rest[0], rest[1:])
+    result = child_duckdb(rest) if step == "duckdb" else child_ingest(rest[0], rest[1:])
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 

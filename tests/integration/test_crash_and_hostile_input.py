@@ -13,12 +13,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from builders import ESIID_2, day_record, revisions, write_lse_file
 from smt.composition import Hub
 from smt.formats.lse import format_record, format_trailer
 from smt.ingest.codes import Code
 from smt.store import journal
 from smt.store.schema import ingest_file, interval_day
+
+from builders import ESIID_2, day_record, revisions, write_lse_file
 
 CRASHING_INGEST = textwrap.dedent("""
     import os, signal, sys

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from builders import ESIID, ESIID_2, NOW, day_record, register_rows, revisions, write_lse_file
 from smt.composition import Hub
 from smt.domain.channel import Channel
 from smt.ingest.codes import Code
 from smt.ingest.pipeline import Ingester, IngestLimits
 from smt.store import journal
 from smt.store.schema import ingest_file, interval_day
+
+from builders import ESIID, ESIID_2, NOW, day_record, register_rows, revisions, write_lse_file
 
 DAY = date(2026, 11, 20)
 

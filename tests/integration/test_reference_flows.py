@@ -8,13 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from builders import ESIID, ESIID_2, NOW, write_csv_file
 from smt.composition import Hub
 from smt.formats.file_names import InboundKind
 from smt.ingest.codes import Code
 from smt.store import journal
 from smt.store.reference_store import periods_of
 from smt.store.schema import meter, monthly_usage, premise
+
+from builders import ESIID, ESIID_2, NOW, write_csv_file
 
 REP_A, REP_B, REP_C = "111111111", "222222222", "3333333330000"
 SNAPSHOT_DAY = NOW - timedelta(days=20)  # 2026-11-07, Central
@@ -195,6 +196,7 @@ def test_rep_of_record_events_that_contradict_the_record_are_refused(hub: Hub, i
         Code.ROR_CONFLICT,
         Code.FUTURE_DATED,
     ]
+    assert (outcome.outcome, outcome.counts.loaded, outcome.counts.rejected) == ("rejected", 0, 6)
 
 
 def test_a_rep_of_record_snapshot_switches_and_ends(hub: Hub, inbox: Path) -> None:

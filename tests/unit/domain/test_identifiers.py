@@ -38,7 +38,7 @@ def test_valid_esiids_find_their_tdsp(text: str, tdsp: str) -> None:
         ("10999999000000001", "no TDSP"),
         ("10089010121261953", "CenterPoint"),  # truncated to 17: the classic integration bug
         ("1044372000400000100000", "Oncor"),
-        ("１0443720004000001", "digits only"),  # a full-width digit is not ASCII
+        ("１0443720004000001", "digits only"),  # noqa: RUF001  # a full-width digit is not ASCII
         ("", "digits only"),
     ],
 )

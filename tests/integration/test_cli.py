@@ -1,0 +1,138 @@
+"""The `smt` command, run as a real process: simulate → ingest (twice) → watch → serve."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from builders import day_record, place_sample, write_lse_file
+
+SMT = [sys.executable, "-m", "smt.cli"]
+
+
+def smt(*args: str, data_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")}
+    return subprocess.run(
+        [*SMT, "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+def test_simulate_then_ingest_twice(tmp_path: Path) -> None:
+    files, data = tmp_path / "files", tmp_path / "var"
+
+    simulated = smt(
+        "simulate",
+        "--meters",
+        "60",
+        "--days",
+        "5",
+        "--start",
+        "2026-10-30",
+        "--seed",
+        "7",
+        "--out",
+        str(files),
+        data_dir=data,
+    )
+    first = smt("ingest", str(files), data_dir=data)
+    second = smt("ingest", str(files), data_dir=data)
+
+    assert simulated.returncode == 0, simulated.stderr
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "rejected" in first.stdout
+    total = first.stdout.strip().splitlines()[-1]
+    assert total.startswith("total: ")
+    assert " 0 rejected" in total
+    assert second.returncode == 0
+    files_count = len(list(files.iterdir()))
+    assert f"total: {files_count} files ({files_count} already ingested" in second.stdout
+
+
+def test_ingest_exits_non_zero_when_anything_is_rejected(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    place_sample("lse_negative_consumption.lse", inbox)
+
+    result = smt("ingest", str(inbox), data_dir=tmp_path / "var")
+
+    assert result.returncode == 1
+    assert "1 loaded" in result.stdout
+    assert "1 rejected" in result.stdout
+
+
+def test_ingest_of_a_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    result = smt("ingest", str(tmp_path / "nope.lse"), data_dir=tmp_path / "var")
+    assert result.returncode == 2
+    assert "no such file or folder" in result.stderr
+
+
+def test_simulate_refuses_bad_arguments(tmp_path: Path) -> None:
+    result = smt(
+        "simulate", "--meters", "0", "--days", "1", "--out", str(tmp_path), data_dir=tmp_path
+    )
+    assert result.returncode == 2
+    assert "not a positive number" in result.stderr
+
+
+def test_watch_takes_settled_files_and_quarantines_rejected_ones(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    assert smt("init", data_dir=data).returncode == 0
+    oncor = data / "inbound" / "ONCOR"
+    good = write_lse_file(oncor, [day_record()])
+    partial = oncor / "upload.lse.part"
+    partial.write_text("00000001,")
+    bad = place_sample("lse_truncated_mid_record.lse", oncor)
+
+    result = smt("watch", "--once", data_dir=data)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (data / "archive" / "ONCOR" / good.name).exists()
+    assert (data / "quarantine" / "ONCOR" / bad.name).exists()
+    assert partial.exists(), "a partial upload is never taken"
+    assert (data / "outbound" / "ONCOR" / f"{good.name}.result.csv").exists()
+    assert (data / "outbound" / "ONCOR" / f"{bad.name}.result.csv").read_text().count("F5") == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_healthz(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")}
+    server = subprocess.Popen(
+        [*SMT, "--data-dir", str(tmp_path / "var"), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("server did not start")
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json()["status"] == "ok"
+        assert response.headers["content-type"] == "application/json"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
