@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -247,10 +246,19 @@ def child_ingest(url: str, files: list[str]) -> dict[str, Any]:
     }
 
 
+def peak_rss_mb() -> float:
+    """VmHWM: the process's own peak (ru_maxrss would include the parent's, inherited at fork
+    and kept across exec on Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def run_child(argv: list[str]) -> None:
     step, rest = argv[0], argv[1:]
     result = child_duckdb(rest) if step == "duckdb" else child_ingest(rest[0], rest[1:])
-    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["max_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 

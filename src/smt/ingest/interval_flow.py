@@ -41,12 +41,9 @@ def load_interval_file(
 def _persist(
     conn: Connection, ctx: FileContext, readings: Sequence[LseReading], sink: ResultSink
 ) -> None:
-    esiids = [r.esiid for r in readings]
-    first = min(r.day for r in readings)
-    last = max(r.day for r in readings)
-    stored = latest_intervals(conn, esiids, first, last)
-    with_registers = [r.esiid for r in readings if r.start_wh is not None]
-    registers = latest_registers(conn, with_registers, first, last) if with_registers else {}
+    stored = latest_intervals(conn, {(r.esiid, r.day) for r in readings})
+    with_registers = {(r.esiid, r.day) for r in readings if r.start_wh is not None}
+    registers = latest_registers(conn, with_registers) if with_registers else {}
     interval_rows: list[Row] = []
     register_rows: list[Row] = []
     accepted: set[tuple[str, object, str]] = set()

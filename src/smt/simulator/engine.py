@@ -218,8 +218,7 @@ class _Simulation:
         times = stream(self.seed, TIMES, o)
         offsets = times.integers(0, INTERVAL_WINDOW[1] * 60, size=len(TDSPS))
         lags = times.integers(VEE_LAG_MINUTES[0], VEE_LAG_MINUTES[1] + 1, size=len(TDSPS))
-        values = readings.values.tolist()
-        surplus = load.surplus_wh.tolist()
+        values, surplus = readings.values, load.surplus_wh  # rows become lists one at a time
         solar_row = {int(m): k for k, m in enumerate(load.solar_index.tolist())}
         all_actual = "A" * grid.slots
         next_midnight = local_midnight(day + timedelta(days=1))
@@ -239,7 +238,7 @@ class _Simulation:
                     Channel.CONSUMPTION,
                     day,
                     revised,
-                    values[i],
+                    values[i].tolist(),
                     readings.qualities[i],
                     starts[i],
                     ends[i],
@@ -259,7 +258,12 @@ class _Simulation:
                 k = solar_row.get(i)
                 if k is not None:
                     gen = LseRecord(
-                        esiid, Channel.SURPLUS_GENERATION, day, revised, surplus[k], all_actual
+                        esiid,
+                        Channel.SURPLUS_GENERATION,
+                        day,
+                        revised,
+                        surplus[k].tolist(),
+                        all_actual,
                     )
                     groups.append([format_record(gen)])
                     self._count_good(gen, first_time=False)

@@ -4,6 +4,11 @@ connections, applied day by day to the state of every ESIID.
 An event effective on day D takes effect at the start of D (the previous REP serves through
 D - 1) and is reported in the incremental files the TDSP sends on the evening of D. At most one
 REP of Record event per ESIID and day.
+
+A premise row carries no date, so two incremental files with the same single row would be
+byte-identical, and the hub (idempotent by content) would take the second for a resend. So a
+premise is de-energised at most once per run, and never a premise connected during the run:
+every premise row sent is then unique.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ class MarketState:
     register_wh: Ints  # consumption register at the start of the next day to simulate
     meter_serial: Ints
     meter_installed: Ints  # ordinal
+    may_deenergize: Bools  # see step(): at most once per run, never a new connection
     next_serial: int = NEW_METER_SERIAL_BASE
 
     @classmethod
@@ -72,6 +78,7 @@ class MarketState:
             register_wh=pop.initial_register_wh.copy(),
             meter_serial=pop.meter_serial.copy(),
             meter_installed=pop.meter_installed.copy(),
+            may_deenergize=exists.copy(),
         )
 
     @property
@@ -157,7 +164,8 @@ def step(
             state.occupied[i] = False
             state.move_in_day[i] = o + int(delay[i])
             state.move_in_rep[i] = next_rep[i]
-            if u_deenergize[i] < rates.deenergize_share:
+            if u_deenergize[i] < rates.deenergize_share and state.may_deenergize[i]:
+                state.may_deenergize[i] = False
                 state.energized[i] = False
                 add(out.premises, i, premise_row(pop, i, "DEENERGIZED"))
                 out.counts["DEENERGIZE"] += 1

@@ -7,7 +7,7 @@ meter per ESIID), with the few text attributes in lists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,6 @@ from smt.simulator.places import (
     RESIDENTIAL_MODEL_WEIGHTS,
     STREETS,
     ZONE_INDEX,
-    ZONES,
 )
 from smt.simulator.reps import REP_SHARES, REPS
 
@@ -248,15 +247,3 @@ def build_population(
         initial_register_wh=register.astype(np.int64),
         by_tdsp=by_tdsp,
     )
-
-
-def day_of(ordinal: int) -> date:
-    return date.fromordinal(ordinal)
-
-
-def zone_name(index: int) -> str:
-    return ZONES[index]
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=k) for k in range((last - first).days + 1)]

@@ -6,12 +6,13 @@ the caller's connection, inside the caller's transaction, so a file's rows commi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from smt.store.schema import interval_day, register_read
 
@@ -37,10 +38,19 @@ class StoredRegister:
 IntervalKey = tuple[str, date, str]
 
 
+def _by_day(keys: Iterable[tuple[str, date]], esiid: Any, day: Any) -> Any:
+    """`(esiid IN (...) AND day = d) OR ...`, one term per distinct day: exactly the keys asked
+    for, through the primary key, however far apart the days of a batch are."""
+    days: dict[date, set[str]] = defaultdict(set)
+    for key_esiid, key_day in keys:
+        days[key_day].add(key_esiid)
+    return or_(*(and_(day == d, esiid.in_(sorted(ids))) for d, ids in sorted(days.items())))
+
+
 def latest_intervals(
-    conn: Connection, esiids: Sequence[str], first: date, last: date
+    conn: Connection, keys: Iterable[tuple[str, date]]
 ) -> dict[IntervalKey, StoredInterval]:
-    """The newest stored revision of every (ESIID, date, channel) among `esiids` in the range."""
+    """The newest stored revision of every channel of the given (ESIID, date) keys."""
     t = interval_day.c
     latest: dict[IntervalKey, StoredInterval] = {}
     rows = conn.execute(
@@ -53,7 +63,7 @@ def latest_intervals(
             t.qualities,
             t.revised_at,
             t.file_id,
-        ).where(t.esiid.in_(sorted(set(esiids))), t.local_date.between(first, last))
+        ).where(_by_day(keys, t.esiid, t.local_date))
     )
     for esiid, day, channel, revision, values, qualities, revised_at, file_id in rows:
         key = (esiid, day, channel)
@@ -64,14 +74,14 @@ def latest_intervals(
 
 
 def latest_registers(
-    conn: Connection, esiids: Sequence[str], first: date, last: date
+    conn: Connection, keys: Iterable[tuple[str, date]]
 ) -> dict[tuple[str, date], StoredRegister]:
     t = register_read.c
     latest: dict[tuple[str, date], StoredRegister] = {}
     rows = conn.execute(
         select(
             t.esiid, t.read_date, t.revision, t.start_wh, t.end_wh, t.revised_at, t.file_id
-        ).where(t.esiid.in_(sorted(set(esiids))), t.read_date.between(first, last))
+        ).where(_by_day(keys, t.esiid, t.read_date))
     )
     for esiid, day, revision, start_wh, end_wh, revised_at, file_id in rows:
         held = latest.get((esiid, day))
