@@ -31,10 +31,11 @@ CRASHING_INGEST = textwrap.dedent("""
 
     def persist_then_die(*args, **kwargs):
         global batches
-        persist(*args, **kwargs)
+        results = persist(*args, **kwargs)
         batches += 1
         if batches == 3:  # rows of three batches are written, not yet committed
             os.kill(os.getpid(), signal.SIGKILL)
+        return results
 
     interval_flow._persist = persist_then_die
     sys.exit(main(sys.argv[1:]))

@@ -37,7 +37,7 @@ def _meter_row(esiid: str, number: str, removed: str = "") -> list[str]:
     ]
 
 
-def _premise_row(esiid: str, status: str = "ACTIVE") -> list[str]:
+def _premise_row(esiid: str, status: str = "ACTIVE", since: str = "20190514") -> list[str]:
     return [
         esiid,
         "1201 ELM ST",
@@ -47,6 +47,7 @@ def _premise_row(esiid: str, status: str = "ACTIVE") -> list[str]:
         "75270",
         "RES",
         status,
+        since,
         "RESLOWR_NCENT",
         "NCENT",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from smt.domain.tdsp import Tdsp, tdsp_for_esiid
 
@@ -42,6 +43,18 @@ class Esiid:
 
     def __str__(self) -> str:
         return self.value
+
+
+@lru_cache(maxsize=1 << 16)
+def esiid_owner(value: str) -> Tdsp | str:
+    """The TDSP of a valid ESIID, or why it is not one. Cached: a TDSP sends the same ESIIDs
+    every day."""
+    fault = esiid_fault(value)
+    if fault is not None:
+        return fault
+    tdsp = tdsp_for_esiid(value)
+    assert tdsp is not None  # noqa: S101 - esiid_fault checks the prefix
+    return tdsp
 
 
 def esiid_fault(value: str) -> str | None:

@@ -74,6 +74,7 @@ PREMISE_FIELDS = (
     _f("ZIP", FieldType.TEXT, max_length=10),
     _f("PREMISE_TYPE", FieldType.CODE, codes=("RES", "NRES")),
     _f("STATUS", FieldType.CODE, codes=("ACTIVE", "DEENERGIZED", "RETIRED")),
+    _f("STATUS_DATE", FieldType.DATE),
     _f("LOAD_PROFILE", FieldType.TEXT, max_length=30),
     _f(
         "WEATHER_ZONE",

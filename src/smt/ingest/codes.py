@@ -20,6 +20,7 @@ class Code(StrEnum):
     TRUNCATED = "F5"
     UNKNOWN_SENDER = "F6"
     EMPTY_FILE = "F7"
+    FUTURE_FILE = "F8"
     # record level: accepted
     LOADED = "00"
     UNCHANGED = "10"
@@ -67,6 +68,7 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.TRUNCATED: "file ends before its trailer, or the trailer count is wrong",
     Code.UNKNOWN_SENDER: "sender DUNS in the file name is not a TDSP of the hub",
     Code.EMPTY_FILE: "file is empty",
+    Code.FUTURE_FILE: "file name carries a creation time in the future",
     Code.LOADED: "loaded",
     Code.UNCHANGED: "already loaded with the same values; nothing changed",
     Code.INVALID_VALUE: "invalid value",

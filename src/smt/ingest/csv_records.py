@@ -11,8 +11,8 @@ from typing import Any
 
 from smt.domain.central_time import parse_central_timestamp, parse_compact_date
 from smt.domain.duns import Duns, InvalidDuns
-from smt.domain.esiid import esiid_fault
-from smt.domain.tdsp import Tdsp, tdsp_for_esiid
+from smt.domain.esiid import esiid_owner
+from smt.domain.tdsp import Tdsp
 from smt.formats.file_names import InboundKind
 from smt.formats.tdsp_csv import LAYOUTS, TRAILER, CsvField, FieldType, header_row
 from smt.ingest.codes import Code
@@ -59,7 +59,7 @@ def read_csv_records(
     layout = LAYOUTS[kind]
     expected = header_row(kind)
     header = next(lines, None)
-    if header is None:
+    if header is None:  # pragma: no cover - detect() refuses empty files
         raise FileFault(Code.EMPTY_FILE, "file is empty")
     found = _split(header.text.removeprefix("\ufeff"))
     if found != expected:
@@ -102,13 +102,17 @@ def read_csv_records(
         )
 
 
+MAX_INTEGER = 1_000_000
+
+
 def _split(text: str) -> list[str]:
     return next(csv.reader([text]), [])
 
 
 def _record(
-    line: Line, cells: list[str], layout: tuple[CsvField, ...], tdsp: Tdsp
+    line: Line, raw_cells: list[str], layout: tuple[CsvField, ...], tdsp: Tdsp
 ) -> CsvRecord | Rejection:
+    cells = [cell.strip() for cell in raw_cells]
     key = cells[0] if cells else ""
     if len(cells) != len(layout):
         return Rejection(
@@ -120,9 +124,12 @@ def _record(
     fields: dict[str, Any] = {}
     try:
         for spec, cell in zip(layout, cells, strict=True):
-            fields[spec.name] = _typed(spec, cell.strip(), tdsp)
+            fields[spec.name] = _typed(spec, cell, tdsp)
     except RecordFault as fault:
-        return Rejection(line.number, key, fault.code, fault.message)
+        listed = None
+        if "ESIID" in fields:  # the first column was a valid ESIID of the sender
+            listed = (key, cells[1] if layout[1].name == "METER_NUMBER" else "")
+        return Rejection(line.number, key, fault.code, fault.message, listed)
     return CsvRecord(line.number, key, fields)
 
 
@@ -133,15 +140,13 @@ def _typed(spec: CsvField, cell: str, tdsp: Tdsp) -> object:
         return None
     match spec.type:
         case FieldType.ESIID:
-            fault = esiid_fault(cell)
-            if fault is not None:
-                raise RecordFault(Code.INVALID_ESIID, fault)
-            owner = tdsp_for_esiid(cell)
+            owner = esiid_owner(cell)
+            if isinstance(owner, str):
+                raise RecordFault(Code.INVALID_ESIID, owner)
             if owner is not tdsp:
                 raise RecordFault(
                     Code.OTHER_TDSP_ESIID,
-                    f"ESIID {cell} belongs to {owner.name if owner else 'no TDSP'}, "
-                    f"not {tdsp.name}",
+                    f"ESIID {cell} belongs to {owner.name}, not {tdsp.name}",
                 )
             return cell
         case FieldType.DUNS:
@@ -167,7 +172,7 @@ def _typed(spec: CsvField, cell: str, tdsp: Tdsp) -> object:
             except RecordFault as fault:
                 raise RecordFault(fault.code, f"{spec.name}: {fault.message}") from None
         case FieldType.INTEGER:
-            if not cell.isdigit() or int(cell) < 1:
+            if not (cell.isascii() and cell.isdigit()) or not 1 <= int(cell) <= MAX_INTEGER:
                 raise RecordFault(
                     Code.INVALID_VALUE, f"{spec.name} {cell!r} is not a positive whole number"
                 )

@@ -34,3 +34,6 @@ class Rejection:
     key: str
     code: Code
     message: str
+    # For a snapshot row rejected for another field: the (ESIID, meter number) it still lists,
+    # so that a typo in one column does not end what the TDSP says exists.
+    listed: tuple[str, str] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,8 +50,13 @@ def receive(path: Path) -> InboundFile:
     return InboundFile(path, path.name, size, digest.hexdigest())
 
 
-def detect(inbound: InboundFile) -> DetectedFile:
-    """Which flow and which sender, from the name and the first bytes; a FileFault otherwise."""
+# Clocks differ: a file stamped this far ahead of the hub's clock is still taken.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def detect(inbound: InboundFile, *, now: datetime, uploader: Tdsp | None = None) -> DetectedFile:
+    """Which flow and which sender, from the name and the first bytes; a FileFault otherwise.
+    A file that came through a TDSP's folder must name that TDSP as its sender."""
     name = parse_inbound_name(inbound.name)
     if name is None:
         raise FileFault(
@@ -60,6 +66,17 @@ def detect(inbound: InboundFile) -> DetectedFile:
     tdsp = tdsp_by_duns(name.sender_duns)
     if tdsp is None:
         raise FileFault(Code.UNKNOWN_SENDER, f"sender DUNS {name.sender_duns} is not a TDSP")
+    if uploader is not None and tdsp is not uploader:
+        raise FileFault(
+            Code.UNKNOWN_SENDER,
+            f"file names {tdsp.name} as its sender but came through {uploader.name}'s folder",
+        )
+    if name.created_at > now + CLOCK_SKEW:
+        raise FileFault(
+            Code.FUTURE_FILE,
+            f"file name says it was created {name.created_at.isoformat()}, after now "
+            f"({now.isoformat(timespec='seconds')})",
+        )
     if inbound.size == 0:
         raise FileFault(Code.EMPTY_FILE, "file is empty")
     with inbound.path.open("rb") as stream:

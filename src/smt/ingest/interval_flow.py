@@ -1,9 +1,15 @@
 """IF1000: 15-minute intervals and midnight register reads (LSE), parsed, validated and
-persisted a batch at a time, inside the file's transaction."""
+persisted a batch at a time, inside the file's transaction.
+
+For each record the latest stored version decides: nothing stored → revision 1; different
+values → the next revision, unless the TDSP's revision timestamp is older than the stored one
+(05); same values → nothing (10). Register reads follow the same rule on their own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import Connection
@@ -14,12 +20,30 @@ from smt.ingest.faults import Rejection
 from smt.ingest.inbound import read_lines
 from smt.ingest.lse_records import LseReading, parse_lse
 from smt.ingest.results import ResultSink
-from smt.store.usage_store import Row, appender_for, latest_intervals, latest_registers
+from smt.store.usage_store import (
+    Row,
+    StoredInterval,
+    StoredRegister,
+    appender_for,
+    latest_intervals,
+    latest_registers,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    line: int
+    key: str
+    code: Code
+    message: str = ""
 
 
 def load_interval_file(
     conn: Connection, ctx: FileContext, stream: BinaryIO, sink: ResultSink
 ) -> None:
+    # Keys accepted so far from this file: a later copy is a duplicate (06), whatever batch it
+    # falls in. Bounded by the file's record limit.
+    accepted: set[str] = set()
     lines = read_lines(stream, ctx.max_line_bytes)
     for batch in parse_lse(
         lines,
@@ -28,52 +52,72 @@ def load_interval_file(
         max_records=ctx.max_records,
         batch_records=ctx.batch_records,
     ):
+        results: list[_Result] = []
         readings: list[LseReading] = []
         for item in batch:
             if isinstance(item, Rejection):
-                sink.rejected(item.line, item.key, item.code, item.message)
+                results.append(_Result(item.line, item.key, item.code, item.message))
             else:
                 readings.append(item)
         if readings:
-            _persist(conn, ctx, readings, sink)
+            results.extend(_persist(conn, ctx, readings, accepted))
+        results.sort(key=lambda r: r.line)  # the sender's report follows the file
+        for result in results:
+            if result.code.is_accepted:
+                sink.accepted(result.line, result.key, result.code)
+            else:
+                sink.rejected(result.line, result.key, result.code, result.message)
 
 
 def _persist(
-    conn: Connection, ctx: FileContext, readings: Sequence[LseReading], sink: ResultSink
-) -> None:
+    conn: Connection, ctx: FileContext, readings: Sequence[LseReading], accepted: set[str]
+) -> list[_Result]:
     stored = latest_intervals(conn, {(r.esiid, r.day) for r in readings})
     with_registers = {(r.esiid, r.day) for r in readings if r.start_wh is not None}
     registers = latest_registers(conn, with_registers) if with_registers else {}
     interval_rows: list[Row] = []
     register_rows: list[Row] = []
-    accepted: set[tuple[str, object, str]] = set()
+    results: list[_Result] = []
     received = ctx.now
     for r in readings:
-        key = (r.esiid, r.day, r.channel.value)
-        held = stored.get(key)
-        if key in accepted or (held is not None and held.file_id == ctx.file_id):
-            sink.rejected(
-                r.line, r.key, Code.DUPLICATE_IN_FILE, f"{r.key} appears earlier in this file"
+        if r.key in accepted:
+            results.append(
+                _Result(
+                    r.line, r.key, Code.DUPLICATE_IN_FILE, f"{r.key} appears earlier in this file"
+                )
             )
             continue
-        revision = 1
-        if held is not None:
-            if held.values_wh == r.packed and held.qualities == r.qualities:
-                revision = 0
-            elif r.revised_at < held.revised_at:
-                sink.rejected(
-                    r.line,
-                    r.key,
-                    Code.NEWER_VERSION_LOADED,
-                    f"revision {held.revision} (TDSP time {held.revised_at.isoformat()}) is "
-                    f"newer than this one ({r.revised_at.isoformat()})",
+        held = stored.get((r.esiid, r.day, r.channel.value))
+        revision = _next_revision(held, r)
+        if revision is None:
+            assert held is not None  # noqa: S101 - only a held version can be newer
+            results.append(
+                _Result(
+                    r.line, r.key, Code.NEWER_VERSION_LOADED, _newer_message(held.revision, held, r)
                 )
-                continue
-            else:
-                revision = held.revision + 1
-        accepted.add(key)
-        changed = revision > 0
-        if changed:
+            )
+            continue
+        register_revision: int | None = 0
+        if r.start_wh is not None and r.end_wh is not None:
+            held_register = registers.get((r.esiid, r.day))
+            register_revision = _next_register_revision(held_register, r)
+            if register_revision is None:
+                if revision == 0:
+                    assert held_register is not None  # noqa: S101
+                    results.append(
+                        _Result(
+                            r.line,
+                            r.key,
+                            Code.NEWER_VERSION_LOADED,
+                            _newer_message(
+                                held_register.revision, held_register, r, "register read"
+                            ),
+                        )
+                    )
+                    continue
+                register_revision = 0  # new intervals beside a stale register: keep intervals
+        accepted.add(r.key)
+        if revision:
             interval_rows.append(
                 (
                     r.esiid,
@@ -89,34 +133,53 @@ def _persist(
                     ctx.file_id,
                 )
             )
-        if r.start_wh is not None and r.end_wh is not None:
-            held_register = registers.get((r.esiid, r.day))
-            register_revision = 1
-            if held_register is not None:
-                same = (held_register.start_wh, held_register.end_wh) == (r.start_wh, r.end_wh)
-                if same or r.revised_at < held_register.revised_at:
-                    register_revision = 0  # nothing new, or older than what is held
-                else:
-                    register_revision = held_register.revision + 1
-            if register_revision:
-                register_rows.append(
-                    (
-                        r.esiid,
-                        r.day,
-                        register_revision,
-                        r.start_wh,
-                        r.end_wh,
-                        r.end_wh - r.start_wh,
-                        r.revised_at,
-                        received,
-                        ctx.file_id,
-                    )
+        if register_revision and r.start_wh is not None and r.end_wh is not None:
+            register_rows.append(
+                (
+                    r.esiid,
+                    r.day,
+                    register_revision,
+                    r.start_wh,
+                    r.end_wh,
+                    r.end_wh - r.start_wh,
+                    r.revised_at,
+                    received,
+                    ctx.file_id,
                 )
-                changed = True
-        if changed:
-            sink.accepted(r.line, r.key, Code.LOADED)
-        else:
-            sink.accepted(r.line, r.key, Code.UNCHANGED)
+            )
+        loaded = bool(revision or register_revision)
+        results.append(_Result(r.line, r.key, Code.LOADED if loaded else Code.UNCHANGED))
     appender = appender_for(conn)
     appender.append_intervals(conn, interval_rows)
     appender.append_registers(conn, register_rows)
+    return results
+
+
+def _next_revision(held: StoredInterval | None, r: LseReading) -> int | None:
+    """1 for a first version, 0 for nothing new, None for an older version than held."""
+    if held is None:
+        return 1
+    if held.values_wh == r.packed and held.qualities == r.qualities:
+        return 0
+    if r.revised_at < held.revised_at:
+        return None
+    return held.revision + 1
+
+
+def _next_register_revision(held: StoredRegister | None, r: LseReading) -> int | None:
+    if held is None:
+        return 1
+    if (held.start_wh, held.end_wh) == (r.start_wh, r.end_wh):
+        return 0
+    if r.revised_at < held.revised_at:
+        return None
+    return held.revision + 1
+
+
+def _newer_message(
+    revision: int, held: StoredInterval | StoredRegister, r: LseReading, what: str = "intervals"
+) -> str:
+    return (
+        f"{what}: revision {revision} (TDSP time {held.revised_at.isoformat()}) is newer "
+        f"than this one ({r.revised_at.isoformat()})"
+    )

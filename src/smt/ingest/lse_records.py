@@ -17,15 +17,17 @@ import numpy as np
 
 from smt.domain.central_time import parse_central_timestamp, slot_count, today_in_central
 from smt.domain.channel import QUALITY_CODES, Channel
-from smt.domain.esiid import esiid_fault
+from smt.domain.esiid import esiid_owner
 from smt.domain.interval_day import MAX_SLOT_WH, unpack_wh
-from smt.domain.tdsp import Tdsp, tdsp_for_esiid
+from smt.domain.tdsp import Tdsp
 from smt.formats import lse
 from smt.formats.lse import LseRecord
 from smt.ingest.codes import Code
 from smt.ingest.faults import FileFault, RecordFault, Rejection
 from smt.ingest.inbound import Line
 
+# Register readings and billed kWh: generous, but inside what the store's BIGINT holds.
+MAX_KWH_WH = 10**15
 _FAST_VALUES = re.compile(r"(?:\d{1,7}\.\d{3},)*\d{1,7}\.\d{3}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d*)?|-?\.\d+")
 
@@ -44,10 +46,19 @@ class RawRecord:
 
     @property
     def key(self) -> str:
+        """The record's key as the report shows it (ESIID/date/channel), as far as readable."""
         fields = self.header_one
-        if len(fields) >= 4:
-            return f"{fields[1]}/{fields[3][:8]}/{fields[2]}"
-        return ""
+        if len(fields) < 4:
+            return ""
+        ymd = fields[3][:8]
+        day = f"{ymd[:4]}-{ymd[4:6]}-{ymd[6:]}" if _digits(ymd) and len(ymd) == 8 else ymd
+        channel = {"4": "C", "1": "G"}.get(fields[2], fields[2])
+        return f"{fields[1]}/{day}/{channel}"
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also admits '²' and full-width digits."""
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(slots=True)
@@ -75,7 +86,10 @@ def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord
     records = 0
     trailer: Line | None = None
     for line in lines:
-        tag = line.text[:8]
+        if not line.text.strip() and not line.too_long:
+            continue  # blank lines carry nothing, wherever they are
+        # A sort code is the whole first element: "000000011," is no header row one.
+        tag = line.text[:8] if line.text[8:9] in (",", "") else line.text.split(",", 1)[0]
         if trailer is not None:
             if line.text.strip():
                 raise FileFault(Code.BAD_FILE_HEADER, "content after the trailer row", line.number)
@@ -101,10 +115,9 @@ def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord
             trailer = line
             continue
         if current is None:
-            if line.text.strip():
-                yield Rejection(
-                    line.number, "", Code.BAD_FORMAT, f"row {tag!r} is outside any record"
-                )
+            yield Rejection(
+                line.number, "", Code.BAD_FORMAT, f"row {tag[:20]!r} is outside any record"
+            )
             continue
         if line.too_long:
             current.fault = current.fault or (
@@ -115,7 +128,7 @@ def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord
         if tag != expected:
             current.fault = current.fault or (
                 Code.BAD_FORMAT,
-                f"line {line.number}: row {tag!r} where {expected or 'a new record'} belongs",
+                f"line {line.number}: row {tag[:20]!r} where {expected or 'a new record'} belongs",
             )
             continue
         body = line.text[9:]
@@ -154,12 +167,11 @@ def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseRe
     if raw.header_two is None or raw.values is None or raw.qualities is None:
         return reject(Code.BAD_FORMAT, "record is incomplete: it needs rows 00000002 to 00000004")
     esiid = h1[1]
-    fault = esiid_fault(esiid)
-    if fault is not None:
-        return reject(Code.INVALID_ESIID, fault)
-    owner = tdsp_for_esiid(esiid)
+    owner = esiid_owner(esiid)
+    if isinstance(owner, str):
+        return reject(Code.INVALID_ESIID, owner)
     if owner is not tdsp:
-        owner_name = owner.name if owner else "no TDSP"
+        owner_name = owner.name
         return reject(
             Code.OTHER_TDSP_ESIID, f"ESIID {esiid} belongs to {owner_name}, not {tdsp.name}"
         )
@@ -168,12 +180,14 @@ def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseRe
     except ValueError as error:
         return reject(Code.UNKNOWN_CHANNEL, str(error))
     start, stop = h1[3], h1[4]
-    if len(start) != 14 or not start.isdigit() or len(stop) != 14 or not stop.isdigit():
-        return reject(Code.BAD_FORMAT, f"start {start!r} and stop {stop!r} must be YYYYMMDDHHMMSS")
+    if len(start) != 14 or not _digits(start) or len(stop) != 14 or not _digits(stop):
+        return reject(
+            Code.INVALID_DATE, f"start {start[:20]!r} and stop {stop[:20]!r} must be YYYYMMDDHHMMSS"
+        )
     try:
         day = date(int(start[:4]), int(start[4:6]), int(start[6:8]))
     except ValueError:
-        return reject(Code.BAD_FORMAT, f"start {start!r} is not a date")
+        return reject(Code.INVALID_DATE, f"start {start!r} is not a date")
     if start[8:] != "000000" or stop != start[:8] + "235959":
         return reject(
             Code.NOT_A_FULL_DAY,
@@ -195,7 +209,7 @@ def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseRe
     if h2[1] != lse.INTERVAL_SECONDS:
         return reject(Code.BAD_FORMAT, f"interval length {h2[1]!r} s; 900 expected")
     slots = slot_count(day)
-    if not h2[2].isdigit():
+    if not _digits(h2[2]):
         return reject(Code.BAD_FORMAT, f"interval count {h2[2]!r} is not a number")
     if int(h2[2]) != slots:
         return reject(
@@ -205,7 +219,7 @@ def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseRe
     try:
         revised_at = parse_central_timestamp(h2[3])
     except ValueError as error:
-        return reject(Code.BAD_FORMAT, f"revision timestamp: {error}")
+        return reject(Code.INVALID_DATE, f"revision timestamp: {error}")
     if revised_at > now:
         return reject(Code.FUTURE_DATED, f"revision timestamp {h2[3]} is in the future")
     try:
@@ -254,8 +268,13 @@ def _registers(start: str, end: str, channel: Channel) -> tuple[int | None, int 
     return start_wh, end_wh
 
 
-def exact_wh(token: str, limit: int | None = None) -> int:
+def exact_wh(token: str, limit: int | None = MAX_KWH_WH) -> int:
     """kWh text to integer Wh, exactly (Decimal, never float); RecordFault if it is not one."""
+    # The common shape, "123.456", needs no Decimal.
+    if len(token) > 4 and token[-4] == "." and _digits(token[:-4]) and _digits(token[-3:]):
+        whole = int(token[:-4] + token[-3:])
+        if limit is None or whole <= limit:
+            return whole
     if _NUMBER.fullmatch(token) is None:
         raise RecordFault(Code.INVALID_VALUE, f"{token[:40]!r} is not a number")
     try:
@@ -317,16 +336,18 @@ def _decode_exact(reading: LseReading) -> LseReading | Rejection:
             if token.strip():
                 return reject(
                     Code.INVALID_QUALITY,
-                    f"slot {slot} is marked missing but has value {token[:40]!r}",
+                    f"interval {slot} of {slots} is marked missing but has value {token[:40]!r}",
                 )
             values.append(0)
             continue
         if not token.strip():
-            return reject(Code.INVALID_QUALITY, f"slot {slot} has no value but is not marked M")
+            return reject(
+                Code.INVALID_QUALITY, f"interval {slot} of {slots} has no value but is not marked M"
+            )
         try:
             values.append(exact_wh(token.strip(), MAX_SLOT_WH))
         except RecordFault as fault:
-            return reject(fault.code, f"slot {slot}: {fault.message}")
+            return reject(fault.code, f"interval {slot} of {slots}: {fault.message}")
     reading.packed = np.asarray(values, dtype="<i4").tobytes()
     reading.total_wh = sum(values)
     return reading

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from smt.clock import Clock
-from smt.formats.file_names import InboundKind, parse_inbound_name
+from smt.domain.tdsp import Tdsp, tdsp_by_duns
+from smt.formats.file_names import InboundKind, InboundName, parse_inbound_name
 from smt.ingest.codes import Code
 from smt.ingest.context import FileContext
 from smt.ingest.faults import FileFault
@@ -71,28 +72,34 @@ class Ingester:
         self._outbound = outbound_dir
         self._limits = limits or IngestLimits()
 
-    def ingest(self, path: Path) -> IngestOutcome:
+    def ingest(self, path: Path, *, uploader: Tdsp | None = None) -> IngestOutcome:
+        """Ingest one file. `uploader` is the TDSP whose folder the file came through, when
+        known: a file naming another TDSP as its sender is refused."""
         inbound = receive(path)
-        kind = _kind_of(inbound)
-        with self._engine.connect() as conn:
-            prior = journal.find_by_hash(conn, kind, inbound.sha256)
-        if prior is not None:
-            return _duplicate(inbound, prior)
+        name = parse_inbound_name(inbound.name)
+        key = _dedupe_key(name, inbound)
+        if key is not None:
+            with self._engine.connect() as conn:
+                prior = journal.find_processed(conn, key)
+            if prior is not None:
+                return _duplicate(inbound, prior)
         try:
-            detected = detect(inbound)
+            detected = detect(inbound, now=self._clock.now(), uploader=uploader)
         except FileFault as fault:
-            return self._reject(inbound, None, fault)
-        report = ResultReport(self._report_path(detected), inbound.name)
+            return self._reject(inbound, name, fault, uploader)
+        report = ResultReport(
+            self._report_path(uploader or detected.tdsp, inbound.name), inbound.name
+        )
         try:
-            counts = self._load(detected, report)
+            counts = self._load(detected, report, key)
         except FileFault as fault:
             report.discard()
-            return self._reject(inbound, detected, fault)
+            return self._reject(inbound, name, fault, uploader)
         except IntegrityError:
-            # Another process journaled the same bytes first: that one wins.
+            # Another process journaled the same file first: that one wins.
             report.discard()
             with self._engine.connect() as conn:
-                prior = journal.find_by_hash(conn, kind, inbound.sha256)
+                prior = journal.find_processed(conn, key) if key else None
             if prior is None:
                 raise
             return _duplicate(inbound, prior)
@@ -101,7 +108,7 @@ class Ingester:
             raise
         return IngestOutcome(inbound.name, counts.outcome, counts, report=report.publish())
 
-    def _load(self, detected: DetectedFile, report: ResultReport) -> Counts:
+    def _load(self, detected: DetectedFile, report: ResultReport, key: str | None) -> Counts:
         inbound, now = detected.inbound, self._clock.now()
         with self._engine.begin() as conn:
             file_id = journal.open_file(
@@ -112,6 +119,7 @@ class Ingester:
                 sender_duns=detected.name.sender_duns,
                 tdsp=detected.tdsp.code,
                 sha256=inbound.sha256,
+                dedupe_key=key,
                 size_bytes=inbound.size,
                 received_at=now,
             )
@@ -146,20 +154,27 @@ class Ingester:
         return counts
 
     def _reject(
-        self, inbound: InboundFile, detected: DetectedFile | None, fault: FileFault
+        self,
+        inbound: InboundFile,
+        name: InboundName | None,
+        fault: FileFault,
+        uploader: Tdsp | None,
     ) -> IngestOutcome:
-        """A file-level fault: nothing of the file is loaded; the journal says why."""
+        """A file-level fault: nothing of the file is loaded; the journal says why, and the
+        sender's report too when the hub can tell who the sender is."""
         now = self._clock.now()
-        name = detected.name if detected else parse_inbound_name(inbound.name)
+        named = tdsp_by_duns(name.sender_duns) if name else None
+        recipient = uploader or named
         with self._engine.begin() as conn:
             file_id = journal.open_file(
                 conn,
                 file_name=inbound.name,
-                kind=_kind_of(inbound),
+                kind=name.kind.value if name else "unknown",
                 interface=name.kind.interface if name else "",
                 sender_duns=name.sender_duns if name else "",
-                tdsp=detected.tdsp.code if detected else "",
+                tdsp=recipient.code if recipient else "",
                 sha256=inbound.sha256,
+                dedupe_key=None,  # a rejected file may be sent again
                 size_bytes=inbound.size,
                 received_at=now,
                 outcome="rejected",
@@ -178,21 +193,23 @@ class Ingester:
                 rejected=0,
             )
         report_path = None
-        if detected is not None:
-            report = ResultReport(self._report_path(detected), inbound.name)
+        if recipient is not None:
+            report = ResultReport(self._report_path(recipient, inbound.name), inbound.name)
             report.row(fault.line, "", fault.code, fault.message)
             report_path = report.publish()
         return IngestOutcome(
             inbound.name, "rejected", Counts(0, 0, 0, 0), fault.code, fault.message, report_path
         )
 
-    def _report_path(self, detected: DetectedFile) -> Path:
-        return self._outbound / detected.tdsp.code / f"{detected.inbound.name}.result.csv"
+    def _report_path(self, tdsp: Tdsp, file_name: str) -> Path:
+        return self._outbound / tdsp.code / f"{file_name}.result.csv"
 
 
-def _kind_of(inbound: InboundFile) -> str:
-    name = parse_inbound_name(inbound.name)
-    return name.kind.value if name else "unknown"
+def _dedupe_key(name: InboundName | None, inbound: InboundFile) -> str | None:
+    """Same sender, same flow, same bytes: the same file."""
+    if name is None:
+        return None
+    return f"{name.sender_duns}:{name.kind.value}:{inbound.sha256}"
 
 
 def _duplicate(inbound: InboundFile, prior: journal.JournalEntry) -> IngestOutcome:

@@ -37,6 +37,8 @@ def load_reference_file(
         read_lines(stream, ctx.max_line_bytes), kind, ctx.tdsp, ctx.max_records
     ):
         if isinstance(item, Rejection):
+            if kind.is_full and item.listed is not None:
+                store.mark_seen(conn, ctx.file_id, *item.listed)
             sink.rejected(item.line, item.key, item.code, item.message)
             continue
         try:
@@ -46,10 +48,15 @@ def load_reference_file(
                     raise RecordFault(
                         Code.DUPLICATE_IN_FILE, f"{item.key} {meter_number} is listed twice"
                     )
-            elif kind is not InboundKind.MONTHLY_USAGE:
-                row = tuple(item.fields.values())
+            else:
+                # Monthly: one bill per ESIID and period start; events: the same row twice.
+                row = (
+                    (item.key, item.fields["START_DATE"])
+                    if kind is InboundKind.MONTHLY_USAGE
+                    else tuple(item.fields.values())
+                )
                 if row in seen_rows:
-                    raise RecordFault(Code.DUPLICATE_IN_FILE, "the same row appears earlier")
+                    raise RecordFault(Code.DUPLICATE_IN_FILE, "the same record appears earlier")
                 seen_rows.add(row)
             code = apply(conn, ctx, item)
         except RecordFault as fault:
@@ -95,7 +102,8 @@ def apply_meter(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
 
 
 def apply_premise(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
-    status = rec.text("STATUS")
+    _not_future(ctx, rec, "STATUS_DATE")
+    status, since = rec.text("STATUS"), rec.day("STATUS_DATE")
     values = {
         "esiid": rec.key,
         "tdsp": ctx.tdsp.code,
@@ -106,9 +114,10 @@ def apply_premise(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
         "zip": rec.text("ZIP"),
         "premise_type": rec.text("PREMISE_TYPE"),
         "status": status,
+        "status_date": since,
         "load_profile": rec.text("LOAD_PROFILE"),
         "weather_zone": rec.text("WEATHER_ZONE"),
-        "ended_on": ctx.as_of if status == "RETIRED" else None,
+        "ended_on": since if status == "RETIRED" else None,
     }
     return _changed(store.upsert_premise(conn, values, file_id=ctx.file_id, now=ctx.now))
 
@@ -121,6 +130,12 @@ def apply_ror_snapshot(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Co
         if latest.duns == duns:
             if latest.start == start:
                 return Code.UNCHANGED
+            before = store.last_end_before(conn, esiid, latest.id)
+            if before is not None and start <= before:
+                raise RecordFault(
+                    Code.OUT_OF_SEQUENCE,
+                    f"REP {duns} from {start} overlaps a period that ended {before}",
+                )
             store.restart_period(conn, latest.id, start=start, file_id=ctx.file_id, now=ctx.now)
             return Code.LOADED
         if start <= latest.start:
@@ -269,10 +284,9 @@ def apply_monthly(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
     held = store.latest_monthly(conn, esiid, start)
     revision = 1
     if held is not None:
-        if held.file_id == ctx.file_id:
-            raise RecordFault(Code.DUPLICATE_IN_FILE, f"{esiid} {start} appears earlier")
-        if (held.period_end, held.usage_wh, held.demand_w, held.quality) == (
+        if (held.period_end, held.meter_number, held.usage_wh, held.demand_w, held.quality) == (
             end,
+            rec.text("METER_NUMBER"),
             usage,
             demand,
             quality,

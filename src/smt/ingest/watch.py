@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from smt.domain.tdsp import TDSPS
+from smt.domain.tdsp import TDSPS, tdsp_by_code
 from smt.ingest.pipeline import Ingester, IngestOutcome, inbound_order
 
 
@@ -49,7 +49,7 @@ class InboundWatcher:
         outcomes = []
         by_path = {p: code for code, p in ready}
         for path in inbound_order(by_path):
-            outcome = self._ingester.ingest(path)
+            outcome = self._ingester.ingest(path, uploader=tdsp_by_code(by_path[path]))
             target = self._quarantine if outcome.file_code is not None else self._archive
             destination = target / by_path[path] / path.name
             destination.parent.mkdir(parents=True, exist_ok=True)

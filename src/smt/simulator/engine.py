@@ -142,7 +142,10 @@ class _Simulation:
                 )
                 for i in existing
             ]
-            premises = [premise_row(pop, i, "ACTIVE") for i in existing]
+            premises = [
+                premise_row(pop, i, "ACTIVE", date.fromordinal(int(state.meter_installed[i])))
+                for i in existing
+            ]
             ror = [
                 ror_full_row(
                     pop.esiids[i],

@@ -133,7 +133,7 @@ def step(
     for i in np.flatnonzero(new).tolist():
         state.exists[i] = state.energized[i] = state.occupied[i] = True
         state.rep[i] = pop.initial_rep[i]
-        add(out.premises, i, premise_row(pop, i, "ACTIVE"))
+        add(out.premises, i, premise_row(pop, i, "ACTIVE", day))
         add(out.meters, i, _meter(pop, state, i))
         ror(i, int(state.rep[i]), "NEW")
 
@@ -144,7 +144,7 @@ def step(
         state.occupied[i] = True
         if not state.energized[i]:
             state.energized[i] = True
-            add(out.premises, i, premise_row(pop, i, "ACTIVE"))
+            add(out.premises, i, premise_row(pop, i, "ACTIVE", day))
             out.counts["ENERGIZE"] += 1
         ror(i, int(state.rep[i]), "MOVE_IN")
 
@@ -167,7 +167,7 @@ def step(
             if u_deenergize[i] < rates.deenergize_share and state.may_deenergize[i]:
                 state.may_deenergize[i] = False
                 state.energized[i] = False
-                add(out.premises, i, premise_row(pop, i, "DEENERGIZED"))
+                add(out.premises, i, premise_row(pop, i, "DEENERGIZED", day))
                 out.counts["DEENERGIZE"] += 1
         else:
             state.rep[i] = (state.rep[i] + switch_offset[i]) % len(REPS)

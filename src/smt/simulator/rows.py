@@ -47,7 +47,7 @@ def meter_row(
     }
 
 
-def premise_row(pop: Population, i: int, status: str) -> Row:
+def premise_row(pop: Population, i: int, status: str, since: date) -> Row:
     p = pop.premises[i]
     return {
         "ESIID": pop.esiids[i],
@@ -58,6 +58,7 @@ def premise_row(pop: Population, i: int, status: str) -> Row:
         "ZIP": p.zip,
         "PREMISE_TYPE": p.premise_type,
         "STATUS": status,
+        "STATUS_DATE": ymd(since),
         "LOAD_PROFILE": p.load_profile,
         "WEATHER_ZONE": p.zone,
     }

@@ -34,7 +34,8 @@ class JournalEntry:
     records_rejected: int
 
 
-def find_by_hash(conn: Connection, kind: str, sha256: str) -> JournalEntry | None:
+def find_processed(conn: Connection, dedupe_key: str) -> JournalEntry | None:
+    """The file already processed under this key (rejected files are not kept under one)."""
     row = conn.execute(
         select(
             ingest_file.c.id,
@@ -46,7 +47,7 @@ def find_by_hash(conn: Connection, kind: str, sha256: str) -> JournalEntry | Non
             ingest_file.c.records_loaded,
             ingest_file.c.records_unchanged,
             ingest_file.c.records_rejected,
-        ).where(ingest_file.c.kind == kind, ingest_file.c.content_sha256 == sha256)
+        ).where(ingest_file.c.dedupe_key == dedupe_key)
     ).one_or_none()
     return None if row is None else JournalEntry(*row)
 
@@ -60,6 +61,7 @@ def open_file(
     sender_duns: str,
     tdsp: str,
     sha256: str,
+    dedupe_key: str | None,
     size_bytes: int,
     received_at: datetime,
     outcome: str = "processing",
@@ -73,6 +75,7 @@ def open_file(
             sender_duns=sender_duns,
             tdsp=tdsp,
             content_sha256=sha256,
+            dedupe_key=dedupe_key,
             size_bytes=size_bytes,
             received_at=received_at,
             outcome=outcome,

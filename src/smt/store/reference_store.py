@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, insert, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
 
 from smt.domain.rep_of_record import RorReason
 from smt.store.schema import meter, monthly_usage, premise, rep_of_record, snapshot_seen
@@ -100,6 +100,7 @@ PREMISE_ATTRIBUTES = (
     "zip",
     "premise_type",
     "status",
+    "status_date",
     "load_profile",
     "weather_zone",
     "ended_on",
@@ -162,6 +163,16 @@ def latest_period(conn: Connection, esiid: str) -> RorPeriod | None:
     return None if row is None else RorPeriod(*row)
 
 
+def last_end_before(conn: Connection, esiid: str, period_id: int) -> date | None:
+    """The latest end of the ESIID's other (closed) periods."""
+    value = conn.execute(
+        select(func.max(rep_of_record.c.end_date)).where(
+            rep_of_record.c.esiid == esiid, rep_of_record.c.id != period_id
+        )
+    ).scalar_one()
+    return value if isinstance(value, date) or value is None else date.fromisoformat(value)
+
+
 def start_period(
     conn: Connection,
     *,
@@ -209,27 +220,22 @@ def restart_period(
 def end_unseen_periods(
     conn: Connection, *, tdsp: str, file_id: int, as_of: date, now: datetime
 ) -> int:
-    """Open periods a snapshot as of `as_of` does not list ended on the day before."""
+    """Open periods a snapshot as of `as_of` does not list ended on the day before. A period
+    that began on or after `as_of` is newer than the snapshot and stays as it is."""
     last_day = as_of - timedelta(days=1)
-    ended = 0
-    for end, condition in (
-        (last_day, rep_of_record.c.start_date <= last_day),
-        (as_of, rep_of_record.c.start_date > last_day),  # began on as_of: keep a valid period
-    ):
-        result = conn.execute(
-            update(rep_of_record)
-            .where(
-                rep_of_record.c.tdsp == tdsp,
-                rep_of_record.c.end_date.is_(None),
-                condition,
-                _not_seen(file_id, rep_of_record, by_meter=False),
-            )
-            .values(
-                end_date=end, end_reason=RorReason.MOVE_OUT.value, updated_at=now, file_id=file_id
-            )
+    result = conn.execute(
+        update(rep_of_record)
+        .where(
+            rep_of_record.c.tdsp == tdsp,
+            rep_of_record.c.end_date.is_(None),
+            rep_of_record.c.start_date <= last_day,
+            _not_seen(file_id, rep_of_record, by_meter=False),
         )
-        ended += result.rowcount
-    return ended
+        .values(
+            end_date=last_day, end_reason=RorReason.MOVE_OUT.value, updated_at=now, file_id=file_id
+        )
+    )
+    return result.rowcount
 
 
 def periods_of(
@@ -256,6 +262,7 @@ def periods_of(
 class StoredMonthly:
     revision: int
     period_end: date
+    meter_number: str
     usage_wh: int
     demand_w: int | None
     quality: str
@@ -266,7 +273,16 @@ class StoredMonthly:
 def latest_monthly(conn: Connection, esiid: str, period_start: date) -> StoredMonthly | None:
     t = monthly_usage.c
     row = conn.execute(
-        select(t.revision, t.period_end, t.usage_wh, t.demand_w, t.quality, t.revised_at, t.file_id)
+        select(
+            t.revision,
+            t.period_end,
+            t.meter_number,
+            t.usage_wh,
+            t.demand_w,
+            t.quality,
+            t.revised_at,
+            t.file_id,
+        )
         .where(t.esiid == esiid, t.period_start == period_start)
         .order_by(t.revision.desc())
         .limit(1)

@@ -27,7 +27,6 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
-    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -74,6 +73,9 @@ ingest_file = Table(
     Column("sender_duns", String(13), nullable=False),
     Column("tdsp", String(8), nullable=False),
     Column("content_sha256", String(64), nullable=False),
+    # "<sender DUNS>:<flow>:<sha256>" for every file the pipeline processed; NULL for files
+    # rejected as a whole, which may be sent again (under a corrected name, say).
+    Column("dedupe_key", String(120), unique=True),
     Column("size_bytes", BigInteger, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime),
@@ -82,9 +84,7 @@ ingest_file = Table(
     Column("records_loaded", Integer, nullable=False, default=0),
     Column("records_unchanged", Integer, nullable=False, default=0),
     Column("records_rejected", Integer, nullable=False, default=0),
-    # Idempotency: the same bytes are the same file, within one flow (a full and an incremental
-    # file may hold the same rows and mean different things).
-    UniqueConstraint("kind", "content_sha256"),
+    Index(None, "content_sha256"),
 )
 
 ingest_finding = Table(
@@ -177,6 +177,7 @@ premise = Table(
     Column("zip", String(10), nullable=False),
     Column("premise_type", String(4), nullable=False),
     Column("status", String(12), nullable=False),
+    Column("status_date", Date, nullable=False),
     Column("load_profile", String(30), nullable=False),
     Column("weather_zone", String(20), nullable=False),
     Column("ended_on", Date),

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("sender_duns", sa.String(length=13), nullable=False),
         sa.Column("tdsp", sa.String(length=8), nullable=False),
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=120), nullable=True),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
@@ -32,10 +33,13 @@ def upgrade() -> None:
         sa.Column("records_unchanged", sa.Integer(), nullable=False),
         sa.Column("records_rejected", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_file")),
-        sa.UniqueConstraint(
-            "kind", "content_sha256", name=op.f("uq_ingest_file_kind_content_sha256")
-        ),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_ingest_file_dedupe_key")),
     )
+    with op.batch_alter_table("ingest_file", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ingest_file_content_sha256"), ["content_sha256"], unique=False
+        )
+
     op.create_table(
         "interval_day",
         sa.Column("esiid", sa.String(length=22), nullable=False),
@@ -105,6 +109,7 @@ def upgrade() -> None:
         sa.Column("zip", sa.String(length=10), nullable=False),
         sa.Column("premise_type", sa.String(length=4), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("status_date", sa.Date(), nullable=False),
         sa.Column("load_profile", sa.String(length=30), nullable=False),
         sa.Column("weather_zone", sa.String(length=20), nullable=False),
         sa.Column("ended_on", sa.Date(), nullable=True),
@@ -206,4 +211,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_interval_day_file_id"))
 
     op.drop_table("interval_day")
+    with op.batch_alter_table("ingest_file", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ingest_file_content_sha256"))
+
     op.drop_table("ingest_file")
