@@ -114,6 +114,10 @@ def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord
                 current = None
             trailer = line
             continue
+        if current is not None and current.next_row == len(lse.RECORD_ROWS):
+            # The record is complete: whatever follows that is not a new record is stray.
+            yield current
+            current = None
         if current is None:
             yield Rejection(
                 line.number, "", Code.BAD_FORMAT, f"row {tag[:20]!r} is outside any record"
