@@ -12,6 +12,7 @@ the ratios to DuckDB measured in this run, and one line per bar.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -99,7 +100,10 @@ def _mb(paths: list[str]) -> int:
 def simulated_files(meters: int, days: int) -> Path:
     from smt.simulator import SimulationConfig, simulate  # noqa: PLC0415
 
-    folder = OUT / f"sim_{meters}x{days}"
+    # Files are reused only while the simulator and the layouts are unchanged.
+    sources = sorted((ROOT.parent / "src" / "smt").glob("[fs]*/*.py"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+    folder = OUT / f"sim_{meters}x{days}_{digest}"
     done = folder / ".complete"
     if done.exists():
         return folder

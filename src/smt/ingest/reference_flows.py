@@ -1,14 +1,17 @@
 """IF1010 monthly billed usage and IF1100-IF1150 reference data: what each row means.
 
 Full files are snapshots: a row lists what is true as of the file's date, and whatever the
-TDSP's snapshot leaves out is ended (never deleted). Incremental files carry changes. An event
-effective on day D ends the previous REP of Record on D - 1 and starts the next on D.
+TDSP's snapshot leaves out is ended (never deleted). Incremental files carry changes, applied in
+file order. An event effective on day D ends the previous REP of Record on D - 1 and starts the
+next on D. Rows are read and decided a batch at a time against what the store holds for the
+batch's ESIIDs, and written back in bulk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import BinaryIO
 
 from sqlalchemy import Connection
@@ -25,48 +28,134 @@ from smt.store import reference_store as store
 
 MAX_BILLING_DAYS = 45
 
-Apply = Callable[[Connection, FileContext, CsvRecord], Code]
+
+@dataclass(slots=True)
+class Books:
+    """What a batch reads and changes; `flush` writes it all."""
+
+    meters: store.RowBook | None = None
+    premises: store.RowBook | None = None
+    periods: store.RorBook | None = None
+    monthly: store.MonthlyBook | None = None
+
+    def flush(self, conn: Connection, ctx: FileContext) -> None:
+        for book in (self.meters, self.premises, self.monthly):
+            if book is not None:
+                book.flush(conn)
+        if self.periods is not None:
+            self.periods.flush(conn, file_id=ctx.file_id, now=ctx.now)
+
+
+Apply = Callable[[Books, FileContext, CsvRecord], Code]
 
 
 def load_reference_file(
     conn: Connection, ctx: FileContext, kind: InboundKind, stream: BinaryIO, sink: ResultSink
 ) -> None:
-    apply = APPLIERS[kind]
+    # Incremental rows seen so far (the same row twice is a duplicate); bounded by the record
+    # limit. Snapshots keep theirs in the store (snapshot_seen), whatever their size.
     seen_rows: set[tuple[object, ...]] = set()
-    for item in read_csv_records(
+    batch: list[CsvRecord | Rejection] = []
+    items = read_csv_records(
         read_lines(stream, ctx.max_line_bytes), kind, ctx.tdsp, ctx.max_records
-    ):
+    )
+    for item in items:
+        batch.append(item)
+        if len(batch) >= ctx.batch_records:
+            _load_batch(conn, ctx, kind, batch, sink, seen_rows=seen_rows)
+            batch = []
+    _load_batch(conn, ctx, kind, batch, sink, seen_rows=seen_rows)
+    if kind.is_full:
+        ENDERS[kind](conn, tdsp=ctx.tdsp.code, file_id=ctx.file_id, as_of=ctx.as_of, now=ctx.now)
+        store.clear_seen(conn, ctx.file_id)
+
+
+def _load_batch(
+    conn: Connection,
+    ctx: FileContext,
+    kind: InboundKind,
+    batch: Sequence[CsvRecord | Rejection],
+    sink: ResultSink,
+    *,
+    seen_rows: set[tuple[object, ...]],
+) -> None:
+    records = [item for item in batch if isinstance(item, CsvRecord)]
+    duplicates = _duplicates(conn, ctx, kind, batch, seen_rows)
+    books = _books(conn, kind, records)
+    apply = APPLIERS[kind]
+    for item in batch:
         if isinstance(item, Rejection):
-            if kind.is_full and item.listed is not None:
-                store.mark_seen(conn, ctx.file_id, *item.listed)
             sink.rejected(item.line, item.key, item.code, item.message)
             continue
         try:
-            if kind.is_full:
-                meter_number = str(item.fields.get("METER_NUMBER") or "")
-                if not store.mark_seen(conn, ctx.file_id, item.key, meter_number):
-                    raise RecordFault(
-                        Code.DUPLICATE_IN_FILE, f"{item.key} {meter_number} is listed twice"
-                    )
-            else:
-                # Monthly: one bill per ESIID and period start; events: the same row twice.
-                row = (
-                    (item.key, item.fields["START_DATE"])
-                    if kind is InboundKind.MONTHLY_USAGE
-                    else tuple(item.fields.values())
-                )
-                if row in seen_rows:
-                    raise RecordFault(Code.DUPLICATE_IN_FILE, "the same record appears earlier")
-                seen_rows.add(row)
-            code = apply(conn, ctx, item)
+            if item.line in duplicates:
+                raise RecordFault(Code.DUPLICATE_IN_FILE, duplicates[item.line])
+            code = apply(books, ctx, item)
         except RecordFault as fault:
             sink.rejected(item.line, item.key, fault.code, fault.message)
             continue
         sink.accepted(item.line, item.key, code)
+    books.flush(conn, ctx)
+
+
+def _duplicates(
+    conn: Connection,
+    ctx: FileContext,
+    kind: InboundKind,
+    batch: Sequence[CsvRecord | Rejection],
+    seen_rows: set[tuple[object, ...]],
+) -> dict[int, str]:
+    """Lines of the batch that repeat an earlier row of the file, with why."""
+    repeated: dict[int, str] = {}
     if kind.is_full:
-        ender = ENDERS[kind]
-        ender(conn, tdsp=ctx.tdsp.code, file_id=ctx.file_id, as_of=ctx.as_of, now=ctx.now)
-        store.clear_seen(conn, ctx.file_id)
+        # A snapshot lists each thing once; a row rejected for another field still lists it.
+        listed: dict[tuple[str, str], int] = {}
+        for item in batch:
+            key = _listed_key(item)
+            if key is None:
+                continue
+            if key in listed:
+                repeated[item.line] = f"{' '.join(key).strip()} is listed twice"
+            else:
+                listed[key] = item.line
+        earlier = store.already_seen(conn, ctx.file_id, listed)
+        for key in earlier:
+            repeated[listed[key]] = f"{' '.join(key).strip()} is listed twice"
+        store.note_seen(conn, ctx.file_id, (k for k in listed if k not in earlier))
+        return repeated
+    for item in batch:
+        if not isinstance(item, CsvRecord):
+            continue
+        row = (
+            (item.key, item.fields["START_DATE"])
+            if kind is InboundKind.MONTHLY_USAGE  # one bill per ESIID and period start
+            else tuple(item.fields.values())
+        )
+        if row in seen_rows:
+            repeated[item.line] = "the same record appears earlier in this file"
+        seen_rows.add(row)
+    return repeated
+
+
+def _listed_key(item: CsvRecord | Rejection) -> tuple[str, str] | None:
+    if isinstance(item, Rejection):
+        return item.listed
+    return (item.key, str(item.fields.get("METER_NUMBER") or ""))
+
+
+def _books(conn: Connection, kind: InboundKind, records: Sequence[CsvRecord]) -> Books:
+    esiids = [r.key for r in records]
+    match kind:
+        case InboundKind.METER_FULL | InboundKind.METER_INCREMENTAL:
+            return Books(meters=store.meter_book(conn, esiids))
+        case InboundKind.PREMISE_FULL | InboundKind.PREMISE_INCREMENTAL:
+            return Books(premises=store.premise_book(conn, esiids))
+        case InboundKind.ROR_FULL | InboundKind.ROR_INCREMENTAL:
+            return Books(periods=store.RorBook(conn, esiids))
+        case _:
+            return Books(
+                monthly=store.MonthlyBook(conn, ((r.key, r.day("START_DATE")) for r in records))
+            )
 
 
 def _changed(changed: bool) -> Code:  # noqa: FBT001 - a plain mapping
@@ -79,7 +168,8 @@ def _not_future(ctx: FileContext, rec: CsvRecord, name: str) -> None:
         raise RecordFault(Code.FUTURE_DATED, f"{name} {day.isoformat()} is in the future")
 
 
-def apply_meter(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
+def apply_meter(books: Books, ctx: FileContext, rec: CsvRecord) -> Code:
+    assert books.meters is not None  # noqa: S101
     _not_future(ctx, rec, "INSTALLED_ON")
     installed, removed = rec.day("INSTALLED_ON"), rec.optional_day("REMOVED_ON")
     if removed is not None and removed < installed:
@@ -98,10 +188,11 @@ def apply_meter(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
         "installed_on": installed,
         "removed_on": removed,
     }
-    return _changed(store.upsert_meter(conn, values, file_id=ctx.file_id, now=ctx.now))
+    return _changed(books.meters.put(values, file_id=ctx.file_id, now=ctx.now))
 
 
-def apply_premise(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
+def apply_premise(books: Books, ctx: FileContext, rec: CsvRecord) -> Code:
+    assert books.premises is not None  # noqa: S101
     _not_future(ctx, rec, "STATUS_DATE")
     status, since = rec.text("STATUS"), rec.day("STATUS_DATE")
     values = {
@@ -119,31 +210,34 @@ def apply_premise(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
         "weather_zone": rec.text("WEATHER_ZONE"),
         "ended_on": since if status == "RETIRED" else None,
     }
-    return _changed(store.upsert_premise(conn, values, file_id=ctx.file_id, now=ctx.now))
+    return _changed(books.premises.put(values, file_id=ctx.file_id, now=ctx.now))
 
 
-def apply_ror_snapshot(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
+def apply_ror_snapshot(books: Books, ctx: FileContext, rec: CsvRecord) -> Code:
+    periods = books.periods
+    assert periods is not None  # noqa: S101
     _not_future(ctx, rec, "START_DATE")
     esiid, duns, start = rec.key, rec.text("DUNS"), rec.day("START_DATE")
-    latest = store.latest_period(conn, esiid)
+    latest = periods.latest(esiid)
     if latest is not None and latest.end is None:
         if latest.duns == duns:
             if latest.start == start:
                 return Code.UNCHANGED
-            before = store.last_end_before(conn, esiid, latest.id)
+            before = periods.end_before(esiid, latest)
             if before is not None and start <= before:
                 raise RecordFault(
                     Code.OUT_OF_SEQUENCE,
                     f"REP {duns} from {start} overlaps a period that ended {before}",
                 )
-            store.restart_period(conn, latest.id, start=start, file_id=ctx.file_id, now=ctx.now)
+            periods.restart(latest, start)
             return Code.LOADED
         if start <= latest.start:
             raise RecordFault(
                 Code.OUT_OF_SEQUENCE,
                 f"REP {duns} from {start} does not follow REP {latest.duns} from {latest.start}",
             )
-        _switch(conn, ctx, latest.id, esiid=esiid, duns=duns, day=start, reason=RorReason.SWITCH)
+        periods.close(latest, start - timedelta(days=1), RorReason.SWITCH)
+        periods.start(esiid, ctx.tdsp.code, duns, start, RorReason.SWITCH)
         return Code.LOADED
     if latest is not None and latest.end is not None and start <= latest.end:
         raise RecordFault(
@@ -151,24 +245,17 @@ def apply_ror_snapshot(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Co
             f"REP {duns} from {start} overlaps a period that ended {latest.end}",
         )
     reason = RorReason.NEW if latest is None else RorReason.MOVE_IN
-    store.start_period(
-        conn,
-        esiid=esiid,
-        tdsp=ctx.tdsp.code,
-        duns=duns,
-        start=start,
-        reason=reason,
-        file_id=ctx.file_id,
-        now=ctx.now,
-    )
+    periods.start(esiid, ctx.tdsp.code, duns, start, reason)
     return Code.LOADED
 
 
-def apply_ror_event(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
+def apply_ror_event(books: Books, ctx: FileContext, rec: CsvRecord) -> Code:
+    periods = books.periods
+    assert periods is not None  # noqa: S101
     _not_future(ctx, rec, "EFFECTIVE_DATE")
     esiid, duns, day = rec.key, rec.text("DUNS"), rec.day("EFFECTIVE_DATE")
     event = rec.text("EVENT")
-    latest = store.latest_period(conn, esiid)
+    latest = periods.latest(esiid)
     current = latest if latest is not None and latest.end is None else None
     if latest is not None and day <= latest.start:
         raise RecordFault(
@@ -180,6 +267,7 @@ def apply_ror_event(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
             Code.OUT_OF_SEQUENCE,
             f"{event} effective {day} falls in a period that ended {latest.end}",
         )
+    last_day = day - timedelta(days=1)
     match event:
         case "NEW":
             if current is not None:
@@ -187,85 +275,30 @@ def apply_ror_event(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
                     Code.ROR_CONFLICT, f"NEW for an ESIID served by REP {current.duns}"
                 )
             reason = RorReason.NEW if latest is None else RorReason.MOVE_IN
-            store.start_period(
-                conn,
-                esiid=esiid,
-                tdsp=ctx.tdsp.code,
-                duns=duns,
-                start=day,
-                reason=reason,
-                file_id=ctx.file_id,
-                now=ctx.now,
-            )
+            periods.start(esiid, ctx.tdsp.code, duns, day, reason)
         case "SWITCH":
             if current is None:
                 raise RecordFault(Code.ROR_CONFLICT, "SWITCH for an ESIID with no REP of Record")
             if current.duns == duns:
                 raise RecordFault(Code.ROR_CONFLICT, f"SWITCH to REP {duns}, already serving")
-            _switch(conn, ctx, current.id, esiid=esiid, duns=duns, day=day, reason=RorReason.SWITCH)
+            periods.close(current, last_day, RorReason.SWITCH)
+            periods.start(esiid, ctx.tdsp.code, duns, day, RorReason.SWITCH)
         case "MOVE_IN":
-            if current is None:
-                store.start_period(
-                    conn,
-                    esiid=esiid,
-                    tdsp=ctx.tdsp.code,
-                    duns=duns,
-                    start=day,
-                    reason=RorReason.MOVE_IN,
-                    file_id=ctx.file_id,
-                    now=ctx.now,
-                )
-            else:
-                _switch(
-                    conn, ctx, current.id, esiid=esiid, duns=duns, day=day, reason=RorReason.MOVE_IN
-                )
+            if current is not None:
+                periods.close(current, last_day, RorReason.MOVE_IN)
+            periods.start(esiid, ctx.tdsp.code, duns, day, RorReason.MOVE_IN)
         case "MOVE_OUT":
             if current is None or current.duns != duns:
                 raise RecordFault(
                     Code.ROR_CONFLICT, f"MOVE_OUT by REP {duns}, which is not the REP of Record"
                 )
-            store.close_period(
-                conn,
-                current.id,
-                end=day - timedelta(days=1),
-                reason=RorReason.MOVE_OUT,
-                file_id=ctx.file_id,
-                now=ctx.now,
-            )
+            periods.close(current, last_day, RorReason.MOVE_OUT)
     return Code.LOADED
 
 
-def _switch(
-    conn: Connection,
-    ctx: FileContext,
-    period_id: int,
-    *,
-    esiid: str,
-    duns: str,
-    day: date,
-    reason: RorReason,
-) -> None:
-    store.close_period(
-        conn,
-        period_id,
-        end=day - timedelta(days=1),
-        reason=reason,
-        file_id=ctx.file_id,
-        now=ctx.now,
-    )
-    store.start_period(
-        conn,
-        esiid=esiid,
-        tdsp=ctx.tdsp.code,
-        duns=duns,
-        start=day,
-        reason=reason,
-        file_id=ctx.file_id,
-        now=ctx.now,
-    )
-
-
-def apply_monthly(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
+def apply_monthly(books: Books, ctx: FileContext, rec: CsvRecord) -> Code:
+    monthly = books.monthly
+    assert monthly is not None  # noqa: S101
     esiid, start, end = rec.key, rec.day("START_DATE"), rec.day("END_DATE")
     if end < start:
         raise RecordFault(Code.INVALID_PERIOD, f"END_DATE {end} is before START_DATE {start}")
@@ -279,14 +312,18 @@ def apply_monthly(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
     revised_at = rec.instant("REVISION_TS")
     if revised_at > ctx.now:
         raise RecordFault(Code.FUTURE_DATED, "REVISION_TS is in the future")
-    usage, demand = rec.number("USAGE_KWH"), rec.fields["DEMAND_KW"]
+    meter_number, usage, demand = (
+        rec.text("METER_NUMBER"),
+        rec.number("USAGE_KWH"),
+        rec.fields["DEMAND_KW"],
+    )
     quality = rec.text("ESTIMATED_ACTUAL")
-    held = store.latest_monthly(conn, esiid, start)
+    held = monthly.latest(esiid, start)
     revision = 1
     if held is not None:
         if (held.period_end, held.meter_number, held.usage_wh, held.demand_w, held.quality) == (
             end,
-            rec.text("METER_NUMBER"),
+            meter_number,
             usage,
             demand,
             quality,
@@ -297,21 +334,20 @@ def apply_monthly(conn: Connection, ctx: FileContext, rec: CsvRecord) -> Code:
                 Code.NEWER_VERSION_LOADED, f"revision {held.revision} is newer than this one"
             )
         revision = held.revision + 1
-    store.append_monthly(
-        conn,
+    monthly.append(
         {
             "esiid": esiid,
             "period_start": start,
             "revision": revision,
             "period_end": end,
-            "meter_number": rec.text("METER_NUMBER"),
+            "meter_number": meter_number,
             "usage_wh": usage,
             "demand_w": demand,
             "quality": quality,
             "revised_at": revised_at,
             "received_at": ctx.now,
             "file_id": ctx.file_id,
-        },
+        }
     )
     return Code.LOADED
 
