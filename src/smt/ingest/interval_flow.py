@@ -9,7 +9,6 @@ values → the next revision, unless the TDSP's revision timestamp is older than
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import Connection
@@ -29,13 +28,8 @@ from smt.store.usage_store import (
     latest_registers,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class _Result:
-    line: int
-    key: str
-    code: Code
-    message: str = ""
+# (line, record key, code, message): one per record, for the journal and the sender's report.
+_Result = tuple[int, str, Code, str]
 
 
 def load_interval_file(
@@ -56,17 +50,13 @@ def load_interval_file(
         readings: list[LseReading] = []
         for item in batch:
             if isinstance(item, Rejection):
-                results.append(_Result(item.line, item.key, item.code, item.message))
+                results.append((item.line, item.key, item.code, item.message))
             else:
                 readings.append(item)
         if readings:
             results.extend(_persist(conn, ctx, readings, accepted))
-        results.sort(key=lambda r: r.line)  # the sender's report follows the file
-        for result in results:
-            if result.code.is_accepted:
-                sink.accepted(result.line, result.key, result.code)
-            else:
-                sink.rejected(result.line, result.key, result.code, result.message)
+        results.sort(key=lambda r: r[0])  # the sender's report follows the file
+        sink.record_batch(results)
 
 
 def _persist(
@@ -82,9 +72,7 @@ def _persist(
     for r in readings:
         if r.key in accepted:
             results.append(
-                _Result(
-                    r.line, r.key, Code.DUPLICATE_IN_FILE, f"{r.key} appears earlier in this file"
-                )
+                (r.line, r.key, Code.DUPLICATE_IN_FILE, f"{r.key} appears earlier in this file")
             )
             continue
         held = stored.get((r.esiid, r.day, r.channel.value))
@@ -92,9 +80,7 @@ def _persist(
         if revision is None:
             assert held is not None  # noqa: S101 - only a held version can be newer
             results.append(
-                _Result(
-                    r.line, r.key, Code.NEWER_VERSION_LOADED, _newer_message(held.revision, held, r)
-                )
+                (r.line, r.key, Code.NEWER_VERSION_LOADED, _newer_message(held.revision, held, r))
             )
             continue
         register_revision: int | None = 0
@@ -105,7 +91,7 @@ def _persist(
                 if revision == 0:
                     assert held_register is not None  # noqa: S101
                     results.append(
-                        _Result(
+                        (
                             r.line,
                             r.key,
                             Code.NEWER_VERSION_LOADED,
@@ -148,7 +134,7 @@ def _persist(
                 )
             )
         loaded = bool(revision or register_revision)
-        results.append(_Result(r.line, r.key, Code.LOADED if loaded else Code.UNCHANGED))
+        results.append((r.line, r.key, Code.LOADED if loaded else Code.UNCHANGED, ""))
     appender = appender_for(conn)
     appender.append_intervals(conn, interval_rows)
     appender.append_registers(conn, register_rows)

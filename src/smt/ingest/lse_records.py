@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import numpy as np
 
@@ -28,7 +29,16 @@ from smt.ingest.inbound import Line
 
 # Register readings and billed kWh: generous, but inside what the store's BIGINT holds.
 MAX_KWH_WH = 10**15
-_FAST_VALUES = re.compile(r"(?:\d{1,7}\.\d{3},)*\d{1,7}\.\d{3}")
+_FAST_VALUES = re.compile(r"(?:\d{1,7}\.\d{3},)*\d{1,7}\.\d{3}", re.ASCII)
+# The common shape of header rows one and two, checked in one call each; anything else takes
+# the full validation below, which names what is wrong.
+_FAST_HEADER_ONE = re.compile(
+    r"00000001,(\d{17}|\d{22}),([14]),(\d{8})000000,(\d{8})235959,Y,N", re.ASCII
+)
+_FAST_HEADER_TWO = re.compile(
+    r"00000002,900,(\d{2,3}),(\d{14}),(\d{1,12}\.\d{3})?,(\d{1,12}\.\d{3})?", re.ASCII
+)
+_CHANNELS = {"4": Channel.CONSUMPTION, "1": Channel.SURPLUS_GENERATION}
 _NUMBER = re.compile(r"-?\d+(?:\.\d*)?|-?\.\d+")
 
 
@@ -37,12 +47,20 @@ class RawRecord:
     """The rows of one record as read, before any validation."""
 
     line: int
-    header_one: list[str]
-    header_two: list[str] | None = None
+    header_one_text: str
+    header_two_text: str | None = None
     values: str | None = None
     qualities: str | None = None
     fault: tuple[Code, str] | None = None
     next_row: int = 1  # index into lse.RECORD_ROWS of the row expected next
+
+    @property
+    def header_one(self) -> list[str]:
+        return self.header_one_text.split(",")
+
+    @property
+    def header_two(self) -> list[str] | None:
+        return None if self.header_two_text is None else self.header_two_text.split(",")
 
     @property
     def key(self) -> str:
@@ -104,7 +122,7 @@ def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord
                     f"more than {max_records} data records in one file",
                     line.number,
                 )
-            current = RawRecord(line.number, line.text.split(","))
+            current = RawRecord(line.number, line.text)
             if line.too_long:
                 current.fault = (Code.LINE_TOO_LONG, f"line {line.number} is over the limit")
             continue
@@ -137,7 +155,7 @@ def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord
             continue
         body = line.text[9:]
         if tag == lse.HEADER_TWO:
-            current.header_two = line.text.split(",")
+            current.header_two_text = line.text
         elif tag == lse.VALUES_ROW:
             current.values = body
         else:
@@ -156,8 +174,71 @@ def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord
         )
 
 
+@lru_cache(maxsize=4096)
+def _compact_day(ymd: str) -> date | None:
+    try:
+        return date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
+    except ValueError:
+        return None
+
+
+def _validate_fast(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseReading | None:
+    """The record in its common, valid shape; None when anything differs (the full checks
+    then say what). Accepts exactly what `validate` accepts, in far fewer steps."""
+    if raw.fault is not None or raw.header_two_text is None or raw.values is None:
+        return None
+    one = _FAST_HEADER_ONE.fullmatch(raw.header_one_text)
+    two = _FAST_HEADER_TWO.fullmatch(raw.header_two_text)
+    if one is None or two is None:
+        return None
+    esiid, channel_code, ymd, stop_ymd = one.groups()
+    day = _compact_day(ymd)
+    if stop_ymd != ymd or day is None or day >= today or esiid_owner(esiid) is not tdsp:
+        return None
+    count, stamp, start, end = two.groups()
+    slots = slot_count(day)
+    qualities = raw.qualities
+    if int(count) != slots or qualities is None or len(qualities) != slots:
+        return None
+    if qualities.strip("AE"):
+        return None  # missing slots, or letters the full checks will name
+    try:
+        revised_at = parse_central_timestamp(stamp)
+    except ValueError:
+        return None
+    if revised_at > now:
+        return None
+    channel = _CHANNELS[channel_code]
+    start_wh = end_wh = None
+    if start is not None or end is not None:
+        if start is None or end is None or channel is not Channel.CONSUMPTION:
+            return None
+        start_wh, end_wh = exact_wh(start), exact_wh(end)
+        if end_wh < start_wh:
+            return None
+    values = raw.values
+    if values.count(",") + 1 != slots or _FAST_VALUES.fullmatch(values) is None:
+        return None
+    return LseReading(
+        raw.line,
+        esiid,
+        channel,
+        day,
+        revised_at,
+        qualities,
+        start_wh,
+        end_wh,
+        values,
+        fast=True,
+        key=f"{esiid}/{day.isoformat()}/{channel.value}",
+    )
+
+
 def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseReading | Rejection:
     """Every check of one record that needs no stored data."""
+    quick = _validate_fast(raw, tdsp=tdsp, today=today, now=now)
+    if quick is not None:
+        return quick
     key = raw.key
 
     def reject(code: Code, message: str) -> Rejection:

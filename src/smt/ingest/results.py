@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 from smt.ingest.codes import Code
 from smt.store.journal import FindingRow, add_findings
 
+_DESCRIPTIONS = {code: code.description for code in Code}
 REPORT_HEADER = ("FILE", "LINE", "RECORD", "CODE", "DESCRIPTION", "DETAIL")
 FINDINGS_FLUSH = 500
 
@@ -57,6 +59,13 @@ class ResultReport:
                 code.description,
                 detail,
             )
+        )
+
+    def rows(self, results: Sequence[tuple[int, str, Code, str]]) -> None:
+        name = self.file_name
+        self._writer.writerows(
+            (name, line, record, code.value, _DESCRIPTIONS[code], detail)
+            for line, record, code, detail in results
         )
 
     def restart(self) -> None:
@@ -100,6 +109,16 @@ class ResultSink:
         self.codes[code] += 1
         self._report.row(line, record, code, message)
         self._pending.append(FindingRow(line, code.value, message, record or None, data))
+        if len(self._pending) >= FINDINGS_FLUSH:
+            self.flush()
+
+    def record_batch(self, results: Sequence[tuple[int, str, Code, str]]) -> None:
+        """Many records' outcomes (line, record key, code, message) at once, in this order."""
+        self.codes.update(code for _, _, code, _ in results)
+        self._report.rows(results)
+        for line, record, code, message in results:
+            if not code.is_accepted:
+                self._pending.append(FindingRow(line, code.value, message, record or None))
         if len(self._pending) >= FINDINGS_FLUSH:
             self.flush()
 

@@ -112,7 +112,7 @@ interval_day = Table(
     Column("total_wh", BigInteger, nullable=False),
     Column("revised_at", UtcDateTime, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
-    Column("file_id", Integer, nullable=False, index=True),
+    Column("file_id", Integer, nullable=False),
 )
 
 register_read = Table(

@@ -6,15 +6,16 @@ the caller's connection, inside the caller's transaction, so a file's rows commi
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, select
 
-from smt.store.schema import interval_day, register_read
+from smt.store.schema import interval_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,52 +39,82 @@ class StoredRegister:
 IntervalKey = tuple[str, date, str]
 
 
-def _by_day(keys: Iterable[tuple[str, date]], esiid: Any, day: Any) -> Any:
-    """`(esiid IN (...) AND day = d) OR ...`, one term per distinct day: exactly the keys asked
-    for, through the primary key, however far apart the days of a batch are."""
+def _rows_by_day(
+    conn: Connection,
+    table: str,
+    day_column: str,
+    columns: Sequence[str],
+    keys: Iterable[tuple[str, date]],
+) -> Iterator[tuple[Any, ...]]:
+    """Stored rows of exactly the given (ESIID, date) keys, one indexed query per distinct day.
+
+    Plain SQL with the whole ESIID list as one parameter (json_each on SQLite, an array on
+    PostgreSQL): an expanded IN of thousands of bound values costs more to build than to run.
+    Dates and instants come back as Python values on both backends.
+    """
     days: dict[date, set[str]] = defaultdict(set)
-    for key_esiid, key_day in keys:
-        days[key_day].add(key_esiid)
-    return or_(*(and_(day == d, esiid.in_(sorted(ids))) for d, ids in sorted(days.items())))
+    for esiid, day in keys:
+        days[day].add(esiid)
+    select_list = ", ".join(columns)
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        sql = (
+            f"SELECT {select_list} FROM {table} WHERE {day_column} = ? "
+            "AND esiid IN (SELECT value FROM json_each(?))"
+        )
+    else:
+        sql = f"SELECT {select_list} FROM {table} WHERE {day_column} = %s AND esiid = ANY(%s)"
+    for day, esiids in sorted(days.items()):
+        if sqlite:
+            parameters: tuple[Any, ...] = (day.isoformat(), json.dumps(sorted(esiids)))
+        else:
+            parameters = (day, sorted(esiids))
+        for row in conn.exec_driver_sql(sql, parameters):
+            yield tuple(_python_value(v) for v in row) if sqlite else tuple(row)
+
+
+def _python_value(value: Any) -> Any:
+    """SQLite text back to the types SQLAlchemy's SQLite dialect stored."""
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
 
 
 def latest_intervals(
     conn: Connection, keys: Iterable[tuple[str, date]]
 ) -> dict[IntervalKey, StoredInterval]:
     """The newest stored revision of every channel of the given (ESIID, date) keys."""
-    t = interval_day.c
     latest: dict[IntervalKey, StoredInterval] = {}
-    rows = conn.execute(
-        select(
-            t.esiid,
-            t.local_date,
-            t.channel,
-            t.revision,
-            t.values_wh,
-            t.qualities,
-            t.revised_at,
-            t.file_id,
-        ).where(_by_day(keys, t.esiid, t.local_date))
+    columns = (
+        "esiid",
+        "local_date",
+        "channel",
+        "revision",
+        "values_wh",
+        "qualities",
+        "revised_at",
+        "file_id",
     )
-    for esiid, day, channel, revision, values, qualities, revised_at, file_id in rows:
+    for esiid, day, channel, revision, values, qualities, revised_at, file_id in _rows_by_day(
+        conn, "interval_day", "local_date", columns, keys
+    ):
         key = (esiid, day, channel)
         held = latest.get(key)
         if held is None or revision > held.revision:
-            latest[key] = StoredInterval(revision, values, qualities, revised_at, file_id)
+            latest[key] = StoredInterval(revision, bytes(values), qualities, revised_at, file_id)
     return latest
 
 
 def latest_registers(
     conn: Connection, keys: Iterable[tuple[str, date]]
 ) -> dict[tuple[str, date], StoredRegister]:
-    t = register_read.c
     latest: dict[tuple[str, date], StoredRegister] = {}
-    rows = conn.execute(
-        select(
-            t.esiid, t.read_date, t.revision, t.start_wh, t.end_wh, t.revised_at, t.file_id
-        ).where(_by_day(keys, t.esiid, t.read_date))
-    )
-    for esiid, day, revision, start_wh, end_wh, revised_at, file_id in rows:
+    columns = ("esiid", "read_date", "revision", "start_wh", "end_wh", "revised_at", "file_id")
+    for esiid, day, revision, start_wh, end_wh, revised_at, file_id in _rows_by_day(
+        conn, "register_read", "read_date", columns, keys
+    ):
         held = latest.get((esiid, day))
         if held is None or revision > held.revision:
             latest[(esiid, day)] = StoredRegister(revision, start_wh, end_wh, revised_at, file_id)

@@ -57,9 +57,6 @@ def upgrade() -> None:
             "esiid", "local_date", "channel", "revision", name=op.f("pk_interval_day")
         ),
     )
-    with op.batch_alter_table("interval_day", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_interval_day_file_id"), ["file_id"], unique=False)
-
     op.create_table(
         "meter",
         sa.Column("esiid", sa.String(length=22), nullable=False),
@@ -207,9 +204,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_meter_tdsp_removed_on"))
 
     op.drop_table("meter")
-    with op.batch_alter_table("interval_day", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_interval_day_file_id"))
-
     op.drop_table("interval_day")
     with op.batch_alter_table("ingest_file", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ingest_file_content_sha256"))
