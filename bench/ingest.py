@@ -102,7 +102,8 @@ def simulated_files(meters: int, days: int) -> Path:
     from smt.simulator import SimulationConfig, simulate  # noqa: PLC0415
 
     # Files are reused only while the simulator and the layouts are unchanged.
-    sources = sorted((ROOT.parent / "src" / "smt").glob("[fs]*/*.py"))
+    package = ROOT.parent / "src" / "smt"
+    sources = sorted([*package.glob("formats/*.py"), *package.glob("simulator/*.py")])
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     folder = OUT / f"sim_{meters}x{days}_{digest}"
     done = folder / ".complete"
@@ -232,8 +233,8 @@ def child_ingest(url: str, files: list[str]) -> dict[str, Any]:
     ingester = Ingester(engine, FixedClock(NOW), Path(tempfile.mkdtemp()))
     began = time.perf_counter()
     records = rejected = 0
-    for path in inbound_order(Path(f) for f in files):
-        outcome = ingester.ingest(path)
+    ordered = inbound_order(Path(f) for f in files)
+    for outcome in ingester.ingest_many((path, None) for path in ordered):
         records += outcome.counts.total
         rejected += outcome.counts.rejected
     seconds = time.perf_counter() - began
@@ -248,6 +249,8 @@ def child_ingest(url: str, files: list[str]) -> dict[str, Any]:
         "rejected": rejected,
         "meter_days": int(meter_days),
         "values": int(slots),
+        # The parse worker's own peak, when the run used one (it is memory of this load too).
+        "worker_rss_mb": ingester.parse_ahead_peak_rss_mb,
     }
 
 
@@ -263,7 +266,7 @@ def peak_rss_mb() -> float:
 def run_child(argv: list[str]) -> None:
     step, rest = argv[0], argv[1:]
     result = child_duckdb(rest) if step == "duckdb" else child_ingest(rest[0], rest[1:])
-    result["max_rss_mb"] = peak_rss_mb()
+    result["max_rss_mb"] = peak_rss_mb() + result.get("worker_rss_mb", 0.0)
     print(json.dumps(result))
 
 

@@ -136,9 +136,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def ingest_all(hub: Hub, paths: Sequence[Path]) -> list[IngestOutcome]:
     outcomes = []
-    for path in inbound_order(expand(paths)):
-        outcome = hub.ingester.ingest(path)
-        print(outcome.summary())
+    ordered = inbound_order(expand(paths))
+    for outcome in hub.ingester.ingest_many((path, None) for path in ordered):
+        print(outcome.summary(), flush=True)
         outcomes.append(outcome)
     files = len(outcomes)
     records = sum(o.counts.total for o in outcomes)

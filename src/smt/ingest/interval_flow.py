@@ -8,7 +8,7 @@ values → the next revision, unless the TDSP's revision timestamp is older than
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 from sqlalchemy import Connection
@@ -33,19 +33,25 @@ _Result = tuple[int, str, Code, str]
 
 
 def load_interval_file(
-    conn: Connection, ctx: FileContext, stream: BinaryIO, sink: ResultSink
+    conn: Connection,
+    ctx: FileContext,
+    stream: BinaryIO,
+    sink: ResultSink,
+    parsed: Iterator[list[LseReading | Rejection]] | None = None,
 ) -> None:
+    """Persist an LSE file's records; `parsed` gives its batches when they were parsed
+    elsewhere (on the second core), else the stream is parsed here."""
     # Keys accepted so far from this file: a later copy is a duplicate (06), whatever batch it
     # falls in. Bounded by the file's record limit.
     accepted: set[str] = set()
-    lines = read_lines(stream, ctx.max_line_bytes)
-    for batch in parse_lse(
-        lines,
+    batches = parsed or parse_lse(
+        read_lines(stream, ctx.max_line_bytes),
         tdsp=ctx.tdsp,
         now=ctx.now,
         max_records=ctx.max_records,
         batch_records=ctx.batch_records,
-    ):
+    )
+    for batch in batches:
         results: list[_Result] = []
         readings: list[LseReading] = []
         for item in batch:
@@ -68,7 +74,6 @@ def _persist(
     interval_rows: list[Row] = []
     register_rows: list[Row] = []
     results: list[_Result] = []
-    received = ctx.now
     for r in readings:
         if r.key in accepted:
             results.append(
@@ -115,7 +120,6 @@ def _persist(
                     r.qualities,
                     r.total_wh,
                     r.revised_at,
-                    received,
                     ctx.file_id,
                 )
             )
@@ -129,7 +133,6 @@ def _persist(
                     r.end_wh,
                     r.end_wh - r.start_wh,
                     r.revised_at,
-                    received,
                     ctx.file_id,
                 )
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -19,9 +20,11 @@ from smt.domain.tdsp import Tdsp, tdsp_by_duns
 from smt.formats.file_names import InboundKind, InboundName, parse_inbound_name
 from smt.ingest.codes import Code
 from smt.ingest.context import FileContext
-from smt.ingest.faults import FileFault
+from smt.ingest.faults import FileFault, Rejection
 from smt.ingest.inbound import DetectedFile, InboundFile, detect, receive
 from smt.ingest.interval_flow import load_interval_file
+from smt.ingest.lse_records import LseReading
+from smt.ingest.parse_ahead import ParseAhead, ParseJob
 from smt.ingest.reference_flows import load_reference_file
 from smt.ingest.results import Counts, ResultReport, ResultSink
 from smt.store import journal
@@ -33,6 +36,8 @@ class IngestLimits:
     batch_records: int = 2000
     max_records: int = 50_000
     max_line_bytes: int = 64 * 1024
+    # A run with at least this much interval data parses it on a second core (parse_ahead).
+    parse_ahead_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,18 @@ class IngestOutcome:
         return text
 
 
+@dataclass(frozen=True, slots=True)
+class _Received:
+    """A file hashed and named, before anything else is decided about it."""
+
+    inbound: InboundFile
+    name: InboundName | None
+    key: str | None
+    prior: journal.JournalEntry | None
+    uploader: Tdsp | None
+    repeat: bool = False  # an earlier file of the same run has the same key
+
+
 class Ingester:
     """Runs the pipeline over files; the composition root gives it its engine and clock."""
 
@@ -71,27 +88,90 @@ class Ingester:
         self._clock = clock
         self._outbound = outbound_dir
         self._limits = limits or IngestLimits()
+        self.parse_ahead_peak_rss_mb = 0.0  # of the last run's parse worker, if it had one
 
     def ingest(self, path: Path, *, uploader: Tdsp | None = None) -> IngestOutcome:
         """Ingest one file. `uploader` is the TDSP whose folder the file came through, when
         known: a file naming another TDSP as its sender is refused."""
-        inbound = receive(path)
-        name = parse_inbound_name(inbound.name)
-        key = _dedupe_key(name, inbound)
-        if key is not None:
-            with self._engine.connect() as conn:
-                prior = journal.find_processed(conn, key)
-            if prior is not None:
-                return _duplicate(inbound, prior)
+        return next(iter(self.ingest_many([(path, uploader)])))
+
+    def ingest_many(self, files: Iterable[tuple[Path, Tdsp | None]]) -> Iterator[IngestOutcome]:
+        """Ingest files in the order given (see `inbound_order`), one outcome each as it is
+        done. With enough interval data, its parsing runs ahead on a second core."""
+        paths = list(files)
+        volume = 0
+        for path, _ in paths:
+            name = parse_inbound_name(path.name)
+            if name is not None and name.kind is InboundKind.INTERVAL:
+                volume += path.stat().st_size
+        # Start the worker first: it imports while the files are hashed.
+        ahead = ParseAhead() if volume >= self._limits.parse_ahead_bytes else None
+        received: list[_Received] = []
+        keys: set[str] = set()
+        for path, uploader in paths:
+            inbound = receive(path)
+            name = parse_inbound_name(inbound.name)
+            key = _dedupe_key(name, inbound)
+            prior = None
+            if key is not None:
+                with self._engine.connect() as conn:
+                    prior = journal.find_processed(conn, key)
+            # The same file twice in one run: the second copy is decided when its turn comes.
+            repeat = key is not None and key in keys
+            keys.add(key or "")
+            received.append(_Received(inbound, name, key, prior, uploader, repeat=repeat))
+        now = self._clock.now()
+        if ahead is not None:
+            jobs = []
+            for i, item in enumerate(received):
+                name = item.name
+                tdsp = tdsp_by_duns(name.sender_duns) if name else None
+                wanted = item.prior is None and not item.repeat
+                if wanted and name and name.kind is InboundKind.INTERVAL and tdsp:
+                    jobs.append(
+                        ParseJob(
+                            i,
+                            str(item.inbound.path),
+                            tdsp.code,
+                            now,
+                            self._limits.max_records,
+                            self._limits.batch_records,
+                            self._limits.max_line_bytes,
+                        )
+                    )
+            ahead.submit(jobs)
         try:
-            detected = detect(inbound, now=self._clock.now(), uploader=uploader)
+            for i, item in enumerate(received):
+                prior = item.prior
+                if prior is None and item.repeat and item.key is not None:
+                    with self._engine.connect() as conn:
+                        prior = journal.find_processed(conn, item.key)
+                if prior is not None:
+                    yield _duplicate(item.inbound, prior)
+                    continue
+                batches = ahead.batches(i) if ahead is not None else None
+                yield self._ingest_received(item, now, batches)
+        finally:
+            if ahead is not None:
+                ahead.close()
+                self.parse_ahead_peak_rss_mb = ahead.peak_rss_mb
+
+    def _ingest_received(
+        self,
+        item: _Received,
+        now: datetime,
+        batches: Iterator[list[LseReading | Rejection]] | None,
+    ) -> IngestOutcome:
+        inbound, name, key, uploader = item.inbound, item.name, item.key, item.uploader
+        try:
+            detected = detect(inbound, now=now, uploader=uploader)
         except FileFault as fault:
             return self._reject(inbound, name, fault, uploader)
         report = ResultReport(
             self._report_path(uploader or detected.tdsp, inbound.name), inbound.name
         )
         try:
-            counts = self._load(detected, report, key)
+            counts = self._load(detected, report, key, now, batches)
         except FileFault as fault:
             report.discard()
             return self._reject(inbound, name, fault, uploader)
@@ -108,8 +188,15 @@ class Ingester:
             raise
         return IngestOutcome(inbound.name, counts.outcome, counts, report=report.publish())
 
-    def _load(self, detected: DetectedFile, report: ResultReport, key: str | None) -> Counts:
-        inbound, now = detected.inbound, self._clock.now()
+    def _load(
+        self,
+        detected: DetectedFile,
+        report: ResultReport,
+        key: str | None,
+        now: datetime,
+        batches: Iterator[list[LseReading | Rejection]] | None,
+    ) -> Counts:
+        inbound = detected.inbound
         with self._engine.begin() as conn:
             file_id = journal.open_file(
                 conn,
@@ -136,7 +223,7 @@ class Ingester:
             sink = ResultSink(conn, file_id, report)
             with inbound.path.open("rb") as stream:
                 if detected.kind is InboundKind.INTERVAL:
-                    load_interval_file(conn, ctx, stream, sink)
+                    load_interval_file(conn, ctx, stream, sink, batches)
                 else:
                     load_reference_file(conn, ctx, detected.kind, stream, sink)
             sink.flush()

@@ -345,7 +345,6 @@ def apply_monthly(books: Books, ctx: FileContext, rec: CsvRecord) -> Code:
             "demand_w": demand,
             "quality": quality,
             "revised_at": revised_at,
-            "received_at": ctx.now,
             "file_id": ctx.file_id,
         }
     )

@@ -48,8 +48,9 @@ class InboundWatcher:
         self._last_seen = current
         outcomes = []
         by_path = {p: code for code, p in ready}
-        for path in inbound_order(by_path):
-            outcome = self._ingester.ingest(path, uploader=tdsp_by_code(by_path[path]))
+        ordered = inbound_order(by_path)
+        uploads = [(path, tdsp_by_code(by_path[path])) for path in ordered]
+        for path, outcome in zip(ordered, self._ingester.ingest_many(uploads), strict=True):
             target = self._quarantine if outcome.file_code is not None else self._archive
             destination = target / by_path[path] / path.name
             destination.parent.mkdir(parents=True, exist_ok=True)

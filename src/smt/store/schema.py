@@ -2,8 +2,9 @@
 
 Usage is one row per (ESIID, local date, channel, revision) with the day's slots packed as
 little-endian int32 watt-hours and a string of quality letters, never a row per interval.
-Every usage table leads with `esiid` so that it can become the distribution key when the
-tables are sharded.
+When a revision arrived is its file's `received_at` (every row carries `file_id`). Every usage
+table leads with `esiid` so that it can become the distribution key when the tables are
+sharded.
 """
 
 from __future__ import annotations
@@ -111,7 +112,6 @@ interval_day = Table(
     Column("qualities", String(100), nullable=False),
     Column("total_wh", BigInteger, nullable=False),
     Column("revised_at", UtcDateTime, nullable=False),
-    Column("received_at", UtcDateTime, nullable=False),
     Column("file_id", Integer, nullable=False),
 )
 
@@ -125,7 +125,6 @@ register_read = Table(
     Column("end_wh", BigInteger, nullable=False),
     Column("usage_wh", BigInteger, nullable=False),
     Column("revised_at", UtcDateTime, nullable=False),
-    Column("received_at", UtcDateTime, nullable=False),
     Column("file_id", Integer, nullable=False),
 )
 
@@ -141,7 +140,6 @@ monthly_usage = Table(
     Column("demand_w", BigInteger),
     Column("quality", String(1), nullable=False),
     Column("revised_at", UtcDateTime, nullable=False),
-    Column("received_at", UtcDateTime, nullable=False),
     Column("file_id", Integer, nullable=False),
 )
 

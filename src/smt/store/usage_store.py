@@ -135,7 +135,6 @@ INTERVAL_COLUMNS = (
     "qualities",
     "total_wh",
     "revised_at",
-    "received_at",
     "file_id",
 )
 REGISTER_COLUMNS = (
@@ -146,7 +145,6 @@ REGISTER_COLUMNS = (
     "end_wh",
     "usage_wh",
     "revised_at",
-    "received_at",
     "file_id",
 )
 

@@ -51,7 +51,6 @@ def upgrade() -> None:
         sa.Column("qualities", sa.String(length=100), nullable=False),
         sa.Column("total_wh", sa.BigInteger(), nullable=False),
         sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "esiid", "local_date", "channel", "revision", name=op.f("pk_interval_day")
@@ -91,7 +90,6 @@ def upgrade() -> None:
         sa.Column("demand_w", sa.BigInteger(), nullable=True),
         sa.Column("quality", sa.String(length=1), nullable=False),
         sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("esiid", "period_start", "revision", name=op.f("pk_monthly_usage")),
     )
@@ -128,7 +126,6 @@ def upgrade() -> None:
         sa.Column("end_wh", sa.BigInteger(), nullable=False),
         sa.Column("usage_wh", sa.BigInteger(), nullable=False),
         sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("esiid", "read_date", "revision", name=op.f("pk_register_read")),
     )
