@@ -70,13 +70,17 @@ def main() -> int:
     for label, result in rows[1:]:
         hours = STATEWIDE_METER_DAYS / (meter_days / result["seconds"]) / 3600
         print(f"statewide day (7.5 M meter-days), {label}: {hours:.2f} h on one process")
-    print(
-        f"memory: {memory['small_records']:,}-record file peak {memory['small_mb']:.0f} MB; "
-        f"{memory['large_records']:,}-record file peak {memory['large_mb']:.0f} MB"
-    )
+    small, large = memory["small_records"], memory["large_records"]
+    for mode in ("inline", "ahead"):
+        print(
+            f"memory, parsed {mode}: {small:,}-record file peak {memory[f'{mode}_{small}_mb']:.0f}"
+            f" MB; {large:,}-record file peak {memory[f'{mode}_{large}_mb']:.0f} MB"
+        )
 
     ratio = ours["seconds"] / duck["seconds"]
-    growth = memory["large_mb"] / memory["small_mb"]
+    growth = max(
+        memory[f"{mode}_{large}_mb"] / memory[f"{mode}_{small}_mb"] for mode in ("inline", "ahead")
+    )
     bars = [
         ("sqlite_vs_duckdb", ratio, RATIO_LIMIT),
         ("memory_8x_file", growth, MEMORY_LIMIT),
@@ -118,9 +122,10 @@ def simulated_files(meters: int, days: int) -> Path:
     return folder
 
 
-def child(arguments: list[str]) -> dict[str, Any]:
+def child(arguments: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, __file__, "--child", *arguments],
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -153,20 +158,20 @@ def run_postgres(lse: list[str]) -> dict[str, Any] | None:
 
 
 def memory_flatness() -> dict[str, Any]:
-    """Peak RSS ingesting a file of N records and one of 8N (same shape): flat if streamed."""
+    """Peak RSS (the hub's process plus its parse worker) ingesting a file of N records and
+    one of 8N (same shape), parsed inline and parsed ahead: flat if streamed."""
     small, large = 5_000, 40_000
+    result: dict[str, Any] = {"small_records": small, "large_records": large}
     with tempfile.TemporaryDirectory() as scratch:
         paths = {n: write_synthetic(Path(scratch), n) for n in (small, large)}
-        peaks = {
-            n: child(["ingest", f"sqlite:///{scratch}/m{n}.db", str(paths[n])])
-            for n in (small, large)
-        }
-    return {
-        "small_records": small,
-        "large_records": large,
-        "small_mb": peaks[small]["max_rss_mb"],
-        "large_mb": peaks[large]["max_rss_mb"],
-    }
+        for mode, ahead_bytes in (("inline", str(1 << 40)), ("ahead", "0")):
+            for n in (small, large):
+                run = child(
+                    ["ingest", f"sqlite:///{scratch}/{mode}{n}.db", str(paths[n])],
+                    {"SMT_BENCH_PARSE_AHEAD_BYTES": ahead_bytes},
+                )
+                result[f"{mode}_{n}_mb"] = run["max_rss_mb"]
+    return result
 
 
 def write_synthetic(folder: Path, records: int) -> Path:
@@ -224,13 +229,16 @@ def child_ingest(url: str, files: list[str]) -> dict[str, Any]:
     from sqlalchemy import func, select  # noqa: PLC0415
 
     from smt.clock import FixedClock  # noqa: PLC0415
-    from smt.ingest.pipeline import Ingester, inbound_order  # noqa: PLC0415
+    from smt.ingest.pipeline import Ingester, IngestLimits, inbound_order  # noqa: PLC0415
     from smt.store.engine import create_hub_engine, migrate  # noqa: PLC0415
     from smt.store.schema import interval_day  # noqa: PLC0415
 
     engine = create_hub_engine(url)
     migrate(engine)
-    ingester = Ingester(engine, FixedClock(NOW), Path(tempfile.mkdtemp()))
+    limits = IngestLimits()
+    if "SMT_BENCH_PARSE_AHEAD_BYTES" in os.environ:
+        limits = IngestLimits(parse_ahead_bytes=int(os.environ["SMT_BENCH_PARSE_AHEAD_BYTES"]))
+    ingester = Ingester(engine, FixedClock(NOW), Path(tempfile.mkdtemp()), limits)
     began = time.perf_counter()
     records = rejected = 0
     ordered = inbound_order(Path(f) for f in files)

@@ -37,6 +37,7 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
         batch_records=settings.ingest_batch_records,
         max_records=settings.ingest_max_records,
         max_line_bytes=settings.ingest_max_line_bytes,
+        parse_ahead_bytes=settings.ingest_parse_ahead_bytes,
     )
     used_clock = clock or SystemClock()
     return Hub(

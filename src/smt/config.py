@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="ERCOT's F1 limit: data records per file."
     )
     ingest_max_line_bytes: int = Field(default=64 * 1024, ge=1024)
+    ingest_parse_ahead_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="A run with at least this much interval data parses it on a second core.",
+    )
     watch_interval_seconds: float = Field(default=2.0, gt=0)
 
     @property
