@@ -250,3 +250,82 @@ def test_a_file_stamped_in_the_future_is_refused(hub: Hub, inbox: Path) -> None:
     outcome = hub.ingester.ingest(path)
     assert outcome.file_code is Code.FUTURE_FILE
     assert outcome.report is not None
+
+
+def test_full_width_digits_are_not_numbers_anywhere(hub: Hub, inbox: Path) -> None:
+    full_width_5 = "\uff15"
+    row = [ESIID, "M1", "20261001", "20261031", "20261102070000", f"81{full_width_5}.000", "", "A"]
+    outcome = hub.ingester.ingest(write_csv_file(inbox, InboundKind.MONTHLY_USAGE, [row]))
+    assert outcome.counts.rejected == 1
+    assert _codes(hub, 1) == [Code.INVALID_VALUE]
+
+
+def test_a_known_file_in_the_wrong_folder_is_refused_not_called_a_duplicate(
+    hub: Hub, inbox: Path
+) -> None:
+    path = write_lse_file(inbox, [day_record()])
+    assert hub.ingester.ingest(path, uploader=ONCOR).outcome == "accepted"
+    again = hub.ingester.ingest(path, uploader=CNP)
+    assert again.file_code is Code.UNKNOWN_SENDER
+
+
+def test_a_snapshot_does_not_end_what_is_newer_than_it(hub: Hub, inbox: Path) -> None:
+    hub.ingester.ingest(
+        write_csv_file(
+            inbox, InboundKind.METER_INCREMENTAL, [[*_meter_row(ESIID, "M9")[:9], "20261120", ""]]
+        )
+    )
+    hub.ingester.ingest(
+        write_csv_file(
+            inbox,
+            InboundKind.PREMISE_INCREMENTAL,
+            [
+                [
+                    ESIID,
+                    "9 OAK ST",
+                    "",
+                    "WACO",
+                    "TX",
+                    "76701",
+                    "RES",
+                    "ACTIVE",
+                    "20261120",
+                    "RESLOWR_NCENT",
+                    "NCENT",
+                ]
+            ],
+        )
+    )
+    # A snapshot as of 7 November lists neither: both are newer than it.
+    hub.ingester.ingest(
+        write_csv_file(inbox, InboundKind.METER_FULL, [], created=NOW - timedelta(days=20))
+    )
+    hub.ingester.ingest(
+        write_csv_file(inbox, InboundKind.PREMISE_FULL, [], created=NOW - timedelta(days=20))
+    )
+    with hub.engine.connect() as conn:
+        assert conn.execute(select(meter.c.removed_on)).scalar_one() is None
+        assert conn.execute(select(premise.c.status, premise.c.ended_on)).one() == ("ACTIVE", None)
+
+
+def test_a_snapshot_row_with_a_bad_meter_number_lists_nothing(hub: Hub, inbox: Path) -> None:
+    hub.ingester.ingest(
+        write_csv_file(
+            inbox,
+            InboundKind.METER_FULL,
+            [_meter_row(ESIID, "M1")],
+            created=NOW - timedelta(days=20),
+        )
+    )
+    outcome = hub.ingester.ingest(
+        write_csv_file(inbox, InboundKind.METER_FULL, [_meter_row(ESIID, "")])
+    )
+    assert outcome.counts.rejected == 1
+    with hub.engine.connect() as conn:
+        assert conn.execute(select(meter.c.removed_on)).scalar_one() == date(2026, 11, 27)
+
+
+def test_a_byte_order_mark_is_not_content(hub: Hub, inbox: Path) -> None:
+    path = write_lse_file(inbox, [day_record()])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert hub.ingester.ingest(path).outcome == "accepted"

@@ -51,7 +51,7 @@ def parse_central_timestamp(text: str) -> datetime:
     time) is taken, as a wall clock reading it would be first; a time that does not exist (the
     skipped spring hour) is refused rather than silently shifted.
     """
-    if len(text) != 14 or not text.isdigit():
+    if len(text) != 14 or not (text.isascii() and text.isdigit()):
         raise ValueError(f"timestamp {text!r} is not YYYYMMDDHHMMSS")
     try:
         naive = datetime.strptime(text, "%Y%m%d%H%M%S")  # noqa: DTZ007 - zone attached below
@@ -73,7 +73,7 @@ def format_central_timestamp(instant: datetime) -> str:
 
 def parse_compact_date(text: str) -> date:
     """`YYYYMMDD` as a date."""
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
         raise ValueError(f"date {text!r} is not YYYYMMDD")
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))

@@ -53,7 +53,8 @@ _INTERFACES = {
 _NAME = re.compile(
     r"(?P<duns>\d{13}|\d{9})(?P<kind>"
     + "|".join(k.value for k in InboundKind)
-    + r")(?P<stamp>\d{14})(?P<counter>\d{3})\.(?P<ext>lse|csv)"
+    + r")(?P<stamp>\d{14})(?P<counter>\d{3})\.(?P<ext>lse|csv)",
+    re.ASCII,
 )
 
 

@@ -122,6 +122,8 @@ def write_tdsp_csv(out: TextIO, kind: InboundKind, rows: Iterable[Sequence[str]]
     writer.writerow(header_row(kind))
     count = 0
     for row in rows:
+        if any("\n" in cell or "\r" in cell for cell in row):
+            raise ValueError(f"a field of row {count + 1} holds a line break; the layout has none")
         writer.writerow(row)
         count += 1
     writer.writerow([TRAILER, str(count)])

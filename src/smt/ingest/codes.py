@@ -66,7 +66,8 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.UNRECOGNISED_FILE: "file name or content is not an inbound flow the hub knows",
     Code.BINARY_CONTENT: "file is not text (NUL bytes or not UTF-8)",
     Code.TRUNCATED: "file ends before its trailer, or the trailer count is wrong",
-    Code.UNKNOWN_SENDER: "sender DUNS in the file name is not a TDSP of the hub",
+    Code.UNKNOWN_SENDER: "sender in the file name is not a TDSP of the hub, or not the TDSP "
+    "whose folder the file came through",
     Code.EMPTY_FILE: "file is empty",
     Code.FUTURE_FILE: "file name carries a creation time in the future",
     Code.LOADED: "loaded",

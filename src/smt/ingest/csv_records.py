@@ -61,7 +61,7 @@ def read_csv_records(
     header = next(lines, None)
     if header is None:  # pragma: no cover - detect() refuses empty files
         raise FileFault(Code.EMPTY_FILE, "file is empty")
-    found = _split(header.text.removeprefix("\ufeff"))
+    found = _split(header.text)
     if found != expected:
         raise FileFault(
             Code.BAD_FILE_HEADER,
@@ -127,8 +127,10 @@ def _record(
             fields[spec.name] = _typed(spec, cell, tdsp)
     except RecordFault as fault:
         listed = None
-        if "ESIID" in fields:  # the first column was a valid ESIID of the sender
-            listed = (key, cells[1] if layout[1].name == "METER_NUMBER" else "")
+        by_meter = layout[1].name == "METER_NUMBER"
+        # Still listed if what names it (ESIID, and meter number for meters) was valid.
+        if "ESIID" in fields and (not by_meter or "METER_NUMBER" in fields):
+            listed = (key, cells[1] if by_meter else "")
         return Rejection(line.number, key, fault.code, fault.message, listed)
     return CsvRecord(line.number, key, fields)
 

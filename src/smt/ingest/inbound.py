@@ -139,4 +139,6 @@ def _line(number: int, raw: bytes, *, too_long: bool) -> Line:
                 Code.BINARY_CONTENT, f"line {number} is not UTF-8 text", number
             ) from error
         text = raw.decode("utf-8", errors="replace")  # cut inside a character
+    if number == 1:
+        text = text.removeprefix("\ufeff")  # a byte-order mark some Windows tools write
     return Line(number, text.removesuffix("\r"), too_long)

@@ -39,7 +39,7 @@ _FAST_HEADER_TWO = re.compile(
     r"00000002,900,(\d{2,3}),(\d{14}),(\d{1,12}\.\d{3})?,(\d{1,12}\.\d{3})?", re.ASCII
 )
 _CHANNELS = {"4": Channel.CONSUMPTION, "1": Channel.SURPLUS_GENERATION}
-_NUMBER = re.compile(r"-?\d+(?:\.\d*)?|-?\.\d+")
+_NUMBER = re.compile(r"-?\d+(?:\.\d*)?|-?\.\d+", re.ASCII)
 
 
 @dataclass(slots=True)

@@ -113,7 +113,9 @@ class Ingester:
             name = parse_inbound_name(inbound.name)
             key = _dedupe_key(name, inbound)
             prior = None
-            if key is not None:
+            named = tdsp_by_duns(name.sender_duns) if name else None
+            # A file in the wrong TDSP's folder is refused (detect) even if it was seen before.
+            if key is not None and (uploader is None or uploader is named):
                 with self._engine.connect() as conn:
                     prior = journal.find_processed(conn, key)
             # The same file twice in one run: the second copy is decided when its turn comes.

@@ -172,6 +172,7 @@ def end_unseen_meters(
         .where(
             meter.c.tdsp == tdsp,
             meter.c.removed_on.is_(None),
+            meter.c.installed_on <= as_of,  # a meter set after the snapshot is newer than it
             _not_seen(file_id, meter, by_meter=True),
         )
         .values(removed_on=as_of, updated_at=now, file_id=file_id)
@@ -187,6 +188,7 @@ def end_unseen_premises(
         .where(
             premise.c.tdsp == tdsp,
             premise.c.ended_on.is_(None),
+            premise.c.status_date <= as_of,  # a status newer than the snapshot stands
             _not_seen(file_id, premise, by_meter=False),
         )
         .values(
