@@ -95,7 +95,10 @@ class LseReading:
     fast: bool
     packed: bytes = b""
     total_wh: int = 0
-    key: str = field(default="")
+    key: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        self.key = f"{self.esiid}/{self.day.isoformat()}/{self.channel.value}"
 
 
 def split_records(lines: Iterator[Line], max_records: int) -> Iterator[RawRecord | Rejection]:
@@ -230,7 +233,6 @@ def _validate_fast(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) ->
         end_wh,
         values,
         fast=True,
-        key=f"{esiid}/{day.isoformat()}/{channel.value}",
     )
 
 
@@ -334,7 +336,6 @@ def validate(raw: RawRecord, *, tdsp: Tdsp, today: date, now: datetime) -> LseRe
         end_wh,
         values,
         fast,
-        key=f"{esiid}/{day.isoformat()}/{channel.value}",
     )
 
 
