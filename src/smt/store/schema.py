@@ -213,3 +213,6 @@ snapshot_seen = Table(
 )
 
 USAGE_TABLES = (interval_day, register_read, monthly_usage)
+
+# The accounts tables share this metadata (one schema, one migration history).
+from smt.store import accounts_tables  # noqa: E402, F401 - registers the tables

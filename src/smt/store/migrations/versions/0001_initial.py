@@ -1,11 +1,12 @@
-"""initial schema: ingest journal, usage, reference data
+"""initial schema: ingest journal, usage, reference data, accounts and audit
 
 Revision ID: 0001
 Revises: (none)
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "0001"
 down_revision = None
@@ -14,6 +15,40 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=40), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("subject", sa.String(length=80), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_event_actor_at"), ["actor", "at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_event_subject"), ["subject"], unique=False)
+
+    op.create_table(
+        "company",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("name_key", sa.String(length=120), nullable=False),
+        sa.Column("tdsp_code", sa.String(length=8), nullable=True),
+        sa.Column("address1", sa.String(length=100), nullable=False),
+        sa.Column("address2", sa.String(length=100), nullable=False),
+        sa.Column("city", sa.String(length=60), nullable=False),
+        sa.Column("state", sa.String(length=2), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("zip", sa.String(length=10), nullable=False),
+        sa.Column("service_phone", sa.String(length=20), nullable=False),
+        sa.Column("service_email", sa.String(length=254), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_company")),
+        sa.UniqueConstraint("name_key", name=op.f("uq_company_name_key")),
+    )
     op.create_table(
         "ingest_file",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -162,6 +197,53 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("file_id", "esiid", "meter_number", name=op.f("pk_snapshot_seen")),
     )
     op.create_table(
+        "account",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("user_id", sa.String(length=40), nullable=False),
+        sa.Column("user_key", sa.String(length=40), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=True),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("first_name", sa.String(length=60), nullable=False),
+        sa.Column("middle_initial", sa.String(length=1), nullable=False),
+        sa.Column("last_name", sa.String(length=60), nullable=False),
+        sa.Column("suffix", sa.String(length=10), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("password_hash", sa.Text(), nullable=True),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["company.id"], name=op.f("fk_account_company_id_company")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_account_user_id")),
+        sa.UniqueConstraint("user_key", name=op.f("uq_account_user_key")),
+    )
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_account_company_id"), ["company_id"], unique=False)
+
+    op.create_table(
+        "company_duns",
+        sa.Column("duns", sa.String(length=13), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["company.id"], name=op.f("fk_company_duns_company_id_company")
+        ),
+        sa.PrimaryKeyConstraint("duns", name=op.f("pk_company_duns")),
+    )
+    with op.batch_alter_table("company_duns", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_company_duns_company_id"), ["company_id"], unique=False
+        )
+
+    op.create_table(
         "ingest_finding",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
@@ -178,12 +260,59 @@ def upgrade() -> None:
     with op.batch_alter_table("ingest_finding", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ingest_finding_file_id"), ["file_id"], unique=False)
 
+    op.create_table(
+        "account_duns",
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("duns", sa.String(length=13), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_account_duns_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["duns"], ["company_duns.duns"], name=op.f("fk_account_duns_duns_company_duns")
+        ),
+        sa.PrimaryKeyConstraint("account_id", "duns", name=op.f("pk_account_duns")),
+    )
+    op.create_table(
+        "customer_esiid",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("esiid", sa.String(length=22), nullable=False),
+        sa.Column("occupancy_start", sa.Date(), nullable=False),
+        sa.Column("occupancy_end", sa.Date(), nullable=True),
+        sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("detached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("detached_by", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_customer_esiid_account_id_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_esiid")),
+    )
+    with op.batch_alter_table("customer_esiid", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_esiid_account_id_esiid"), ["account_id", "esiid"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_customer_esiid_esiid"), ["esiid"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("customer_esiid", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_esiid_esiid"))
+        batch_op.drop_index(batch_op.f("ix_customer_esiid_account_id_esiid"))
+
+    op.drop_table("customer_esiid")
+    op.drop_table("account_duns")
     with op.batch_alter_table("ingest_finding", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ingest_finding_file_id"))
 
     op.drop_table("ingest_finding")
+    with op.batch_alter_table("company_duns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_company_duns_company_id"))
+
+    op.drop_table("company_duns")
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_account_company_id"))
+
+    op.drop_table("account")
     op.drop_table("snapshot_seen")
     with op.batch_alter_table("rep_of_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rep_of_record_tdsp_end_date"))
@@ -206,3 +335,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ingest_file_content_sha256"))
 
     op.drop_table("ingest_file")
+    op.drop_table("company")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_event_subject"))
+        batch_op.drop_index(batch_op.f("ix_audit_event_actor_at"))
+
+    op.drop_table("audit_event")

@@ -1,0 +1,1 @@
+"""Parties and accounts: companies, DUNS, users and roles, and their workflows."""
