@@ -1,0 +1,567 @@
+"""Account workflows: registration, approval, suspension, DUNS, customers and their ESIIDs.
+
+Every method works inside the caller's transaction (the edge opens the unit of work), checks
+the actor against the access policy, refuses with a WorkflowError that says why, and writes an
+audit event for every change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from smt.access.policy import Action, Principal, Target, may
+from smt.accounts import audit, records
+from smt.accounts.model import (
+    CompanyKind,
+    Role,
+    Status,
+    Transition,
+    WorkflowError,
+    company_key,
+    next_status,
+    user_key,
+)
+from smt.accounts.passwords import Passwords
+from smt.accounts.profiles import CompanyProfile, Person
+from smt.domain.duns import Duns, InvalidDuns
+from smt.domain.esiid import Esiid, InvalidEsiid
+from smt.domain.rep_of_record import RorReason
+from smt.domain.tdsp import tdsp_by_code
+from smt.store.accounts_tables import account, account_duns, company, company_duns, customer_esiid
+from smt.store.schema import meter, rep_of_record
+
+
+class AccountService:
+    def __init__(self, passwords: Passwords) -> None:
+        self._passwords = passwords
+
+    # --- who is asking ----------------------------------------------------------------------
+
+    def principal(self, conn: Connection, user_id: str) -> Principal | None:
+        """The active account `user_id` as the policy sees it, or None."""
+        row = conn.execute(
+            select(
+                account.c.id,
+                account.c.user_id,
+                account.c.role,
+                account.c.company_id,
+                company.c.tdsp_code,
+            )
+            .outerjoin(company, company.c.id == account.c.company_id)
+            .where(account.c.user_key == user_key(user_id), account.c.status == Status.ACTIVE)
+        ).first()
+        if row is None:
+            return None
+        account_id, uid, role_text, company_id, tdsp_code = row
+        role = Role(role_text)
+        duns: frozenset[str] = frozenset()
+        approved = company_duns.c.status == "approved"
+        if role is Role.REP_ADMIN:
+            duns = frozenset(
+                conn.execute(
+                    select(company_duns.c.duns).where(
+                        company_duns.c.company_id == company_id, approved
+                    )
+                ).scalars()
+            )
+        elif role is Role.REP_USER:
+            duns = frozenset(
+                conn.execute(
+                    select(account_duns.c.duns)
+                    .join(company_duns, company_duns.c.duns == account_duns.c.duns)
+                    .where(account_duns.c.account_id == account_id, approved)
+                ).scalars()
+            )
+        return Principal(uid, role, company_id, tdsp_code, duns)
+
+    # --- bootstrap (smt accounts) -----------------------------------------------------------
+
+    def add_operator(
+        self, conn: Connection, *, now: datetime, user_id: str, person: Person, password: str
+    ) -> str:
+        operators = records.find_company(conn, kind=CompanyKind.OPERATOR)
+        if operators is None:
+            operators = records.new_company(
+                conn,
+                CompanyProfile("Smart Meter Texas Operations"),
+                CompanyKind.OPERATOR,
+                Status.ACTIVE,
+                now,
+            )
+        return records.new_account(
+            conn,
+            self._passwords,
+            now=now,
+            actor="cli",
+            user_id=user_id,
+            person=person,
+            password=password,
+            role=Role.OPERATOR,
+            company_id=operators,
+            status=Status.ACTIVE,
+        )
+
+    def add_tdsp(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        tdsp_code: str,
+        user_id: str,
+        person: Person,
+        password: str,
+    ) -> str:
+        try:
+            tdsp = tdsp_by_code(tdsp_code)
+        except LookupError:
+            raise WorkflowError(
+                f"no TDSP {tdsp_code!r}; one of ONCOR, CNP, AEPC, AEPN, TNMP"
+            ) from None
+        company_id = records.find_company(conn, kind=CompanyKind.TDSP, tdsp_code=tdsp.code)
+        if company_id is None:
+            company_id = records.new_company(
+                conn,
+                CompanyProfile(tdsp.name),
+                CompanyKind.TDSP,
+                Status.ACTIVE,
+                now,
+                tdsp_code=tdsp.code,
+            )
+        return records.new_account(
+            conn,
+            self._passwords,
+            now=now,
+            actor="cli",
+            user_id=user_id,
+            person=person,
+            password=password,
+            role=Role.TDSP_ADMIN,
+            company_id=company_id,
+            status=Status.ACTIVE,
+        )
+
+    def add_rep(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        profile: CompanyProfile,
+        duns: list[str],
+        user_id: str,
+        person: Person,
+        password: str,
+    ) -> str:
+        """An approved REP company with its DUNS and first administrator (bootstrap)."""
+        company_id = self.register_rep_company(
+            conn,
+            now=now,
+            profile=profile,
+            duns=duns,
+            user_id=user_id,
+            person=person,
+            password=password,
+        )
+        self._approve_company(conn, company_id, actor="cli", now=now)
+        return user_id
+
+    # --- REP companies and their DUNS -------------------------------------------------------
+
+    def register_rep_company(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        profile: CompanyProfile,
+        duns: list[str],
+        user_id: str,
+        person: Person,
+        password: str,
+    ) -> int:
+        """A new REP company, its DUNS and first administrator, all waiting for a TDSP
+        administrator's approval."""
+        numbers = [_duns(d) for d in duns]
+        if not numbers:
+            raise WorkflowError("a REP company has at least one DUNS number")
+        company_id = records.new_company(conn, profile, CompanyKind.REP, Status.PENDING, now)
+        for number in numbers:
+            records.new_duns(conn, company_id, number, now)
+        records.new_account(
+            conn,
+            self._passwords,
+            now=now,
+            actor=user_id,
+            user_id=user_id,
+            person=person,
+            password=password,
+            role=Role.REP_ADMIN,
+            company_id=company_id,
+            status=Status.PENDING,
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=user_id,
+            action="register-company",
+            subject=f"company:{company_id}",
+            details={"duns": numbers},
+        )
+        return company_id
+
+    def approve_company(
+        self,
+        conn: Connection,
+        actor: Principal,
+        company_id: int,
+        *,
+        now: datetime,
+        approve: bool = True,
+    ) -> None:
+        kind, status = records.company_state(conn, company_id)
+        if not may(actor, Action.APPROVE_COMPANY, Target(company_id, kind)):
+            raise WorkflowError("only a TDSP administrator approves a REP company")
+        if not approve:
+            new = next_status(status, Transition.REJECT)
+            conn.execute(update(company).where(company.c.id == company_id).values(status=new))
+            conn.execute(
+                update(account)
+                .where(account.c.company_id == company_id, account.c.status == Status.PENDING)
+                .values(status=Status.REJECTED)
+            )
+            conn.execute(
+                update(company_duns)
+                .where(company_duns.c.company_id == company_id)
+                .values(status="rejected", decided_at=now, decided_by=actor.user_id)
+            )
+            audit.record(
+                conn,
+                at=now,
+                actor=actor.user_id,
+                action="reject-company",
+                subject=f"company:{company_id}",
+            )
+            return
+        next_status(status, Transition.APPROVE)
+        self._approve_company(conn, company_id, actor=actor.user_id, now=now)
+
+    def _approve_company(
+        self, conn: Connection, company_id: int, *, actor: str, now: datetime
+    ) -> None:
+        conn.execute(update(company).where(company.c.id == company_id).values(status=Status.ACTIVE))
+        conn.execute(
+            update(company_duns)
+            .where(company_duns.c.company_id == company_id, company_duns.c.status == "pending")
+            .values(status="approved", decided_at=now, decided_by=actor)
+        )
+        conn.execute(
+            update(account)
+            .where(
+                account.c.company_id == company_id,
+                account.c.role == Role.REP_ADMIN,
+                account.c.status == Status.PENDING,
+            )
+            .values(status=Status.ACTIVE)
+        )
+        audit.record(
+            conn, at=now, actor=actor, action="approve-company", subject=f"company:{company_id}"
+        )
+
+    def request_duns(self, conn: Connection, actor: Principal, duns: str, *, now: datetime) -> None:
+        if actor.role is not Role.REP_ADMIN or actor.company_id is None:
+            raise WorkflowError("only a REP administrator adds a DUNS to the company")
+        number = _duns(duns)
+        records.new_duns(conn, actor.company_id, number, now)
+        audit.record(
+            conn, at=now, actor=actor.user_id, action="request-duns", subject=f"duns:{number}"
+        )
+
+    def decide_duns(
+        self, conn: Connection, actor: Principal, duns: str, *, now: datetime, approve: bool
+    ) -> None:
+        row = conn.execute(
+            select(company_duns.c.company_id, company_duns.c.status).where(
+                company_duns.c.duns == _duns(duns)
+            )
+        ).first()
+        if row is None or not may(
+            actor, Action.APPROVE_DUNS, Target(row.company_id, CompanyKind.REP)
+        ):
+            raise WorkflowError("no DUNS request of yours to decide")  # alike when absent
+        if row.status != "pending":
+            raise WorkflowError(f"DUNS {duns} is already {row.status}")
+        conn.execute(
+            update(company_duns)
+            .where(company_duns.c.duns == duns)
+            .values(
+                status="approved" if approve else "rejected",
+                decided_at=now,
+                decided_by=actor.user_id,
+            )
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.user_id,
+            action="approve-duns" if approve else "reject-duns",
+            subject=f"duns:{duns}",
+        )
+
+    # --- accounts of existing companies -----------------------------------------------------
+
+    def register_account(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        company_name: str,
+        role: Role,
+        user_id: str,
+        person: Person,
+        password: str,
+    ) -> str:
+        """A new user or administrator of a company found by name; waits for one of its
+        administrators."""
+        row = conn.execute(
+            select(company.c.id, company.c.kind, company.c.status).where(
+                company.c.name_key == company_key(company_name)
+            )
+        ).first()
+        if row is None or row.status != Status.ACTIVE:
+            raise WorkflowError(f"no active company named {company_name!r}")
+        if role.company_kind is None or role.company_kind.value != row.kind:
+            raise WorkflowError(f"a {row.kind} company has no {role.value} accounts")
+        if role is Role.REP_ADMIN:
+            records.check_admin_room(conn, row.id)
+        return records.new_account(
+            conn,
+            self._passwords,
+            now=now,
+            actor=user_id,
+            user_id=user_id,
+            person=person,
+            password=password,
+            role=role,
+            company_id=row.id,
+            status=Status.PENDING,
+        )
+
+    def transition(
+        self, conn: Connection, actor: Principal, user_id: str, change: Transition, *, now: datetime
+    ) -> Status:
+        """Approve, reject, suspend, reinstate, revoke or delete an account."""
+        row = conn.execute(
+            select(
+                account.c.id,
+                account.c.user_id,
+                account.c.role,
+                account.c.status,
+                account.c.company_id,
+            ).where(account.c.user_key == user_key(user_id))
+        ).first()
+        action = (
+            Action.APPROVE_ACCOUNT
+            if change in (Transition.APPROVE, Transition.REJECT)
+            else Action.MANAGE_ACCOUNT
+        )
+        target = Target(row.company_id, None, Role(row.role), row.user_id) if row else None
+        if row is None or target is None or not may(actor, action, target):
+            raise WorkflowError(f"no account {user_id!r} you may manage")  # alike when absent
+        new = next_status(Status(row.status), change)
+        if change is Transition.REINSTATE and Role(row.role) is Role.REP_ADMIN:
+            records.check_admin_room(conn, row.company_id, excluding=row.id)
+        conn.execute(update(account).where(account.c.id == row.id).values(status=new))
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.user_id,
+            action=f"{change.value}-account",
+            subject=f"account:{row.user_id}",
+            details={"status": new.value},
+        )
+        return new
+
+    def assign_duns(
+        self, conn: Connection, actor: Principal, user_id: str, duns: list[str], *, now: datetime
+    ) -> None:
+        row = conn.execute(
+            select(account.c.id, account.c.role, account.c.company_id).where(
+                account.c.user_key == user_key(user_id)
+            )
+        ).first()
+        if row is None or not may(
+            actor, Action.ASSIGN_DUNS, Target(row.company_id, CompanyKind.REP)
+        ):
+            raise WorkflowError(f"no account {user_id!r} you may manage")
+        if Role(row.role) is not Role.REP_USER:
+            raise WorkflowError("DUNS are assigned to REP users; administrators hold them all")
+        numbers = {_duns(d) for d in duns}
+        if not numbers <= actor.duns:
+            raise WorkflowError("only the company's approved DUNS can be assigned")
+        conn.execute(account_duns.delete().where(account_duns.c.account_id == row.id))
+        if numbers:
+            conn.execute(
+                insert(account_duns), [{"account_id": row.id, "duns": d} for d in sorted(numbers)]
+            )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.user_id,
+            action="assign-duns",
+            subject=f"account:{user_id}",
+            details={"duns": sorted(numbers)},
+        )
+
+    # --- customers --------------------------------------------------------------------------
+
+    def register_customer(
+        self, conn: Connection, *, now: datetime, user_id: str, person: Person, password: str
+    ) -> str:
+        return records.new_account(
+            conn,
+            self._passwords,
+            now=now,
+            actor=user_id,
+            user_id=user_id,
+            person=person,
+            password=password,
+            role=Role.CUSTOMER,
+            company_id=None,
+            status=Status.ACTIVE,
+        )
+
+    def attach_esiid(
+        self,
+        conn: Connection,
+        actor: Principal,
+        *,
+        now: datetime,
+        esiid: str,
+        meter_number: str,
+        rep_name: str,
+    ) -> date:
+        """Attach an ESIID proved by its meter number and the name of its current REP. Returns
+        the first day the customer sees: the start of their own occupancy."""
+        refused = WorkflowError("the ESIID, meter number and REP name do not match our records")
+        if actor.role not in (Role.CUSTOMER, Role.NRC_ADMIN):
+            raise WorkflowError("customers attach ESIIDs to their own accounts")
+        try:
+            number = Esiid.parse(esiid).value
+        except InvalidEsiid:
+            raise refused from None
+        today = now.date()
+        has_meter = conn.execute(
+            select(meter.c.esiid).where(
+                meter.c.esiid == number,
+                meter.c.meter_number == meter_number.strip(),
+                (meter.c.removed_on.is_(None)) | (meter.c.removed_on >= today),
+            )
+        ).first()
+        periods = conn.execute(
+            select(
+                rep_of_record.c.duns,
+                rep_of_record.c.start_date,
+                rep_of_record.c.end_date,
+                rep_of_record.c.start_reason,
+            )
+            .where(rep_of_record.c.esiid == number)
+            .order_by(rep_of_record.c.start_date.desc())
+        ).all()
+        current = periods[0] if periods and periods[0].end_date is None else None
+        rep_company = None
+        if current is not None:
+            rep_company = conn.execute(
+                select(company.c.name_key)
+                .join(company_duns, company_duns.c.company_id == company.c.id)
+                .where(company_duns.c.duns == current.duns)
+            ).scalar()
+        if has_meter is None or current is None or rep_company != company_key(rep_name):
+            raise refused  # the same answer whichever part is wrong: nothing leaks
+        # The occupancy began with the latest move-in (or new service); switches keep it.
+        start: date = current.start_date
+        for duns, period_start, period_end, reason in periods:
+            del duns, period_end
+            start = period_start
+            if RorReason(reason) in (RorReason.MOVE_IN, RorReason.NEW):
+                break
+        account_id = records.account_id(conn, actor.user_id)
+        conn.execute(
+            insert(customer_esiid).values(
+                account_id=account_id, esiid=number, occupancy_start=start, attached_at=now
+            )
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.user_id,
+            action="attach-esiid",
+            subject=f"esiid:{number}",
+            details={"from": start.isoformat()},
+        )
+        return start
+
+    def add_customer(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        user_id: str,
+        person: Person,
+        password: str,
+        esiids: list[tuple[str, date]],
+    ) -> str:
+        """A residential customer with ESIIDs attached from given dates (bootstrap)."""
+        self.register_customer(conn, now=now, user_id=user_id, person=person, password=password)
+        account_id = records.account_id(conn, user_id)
+        for esiid, start in esiids:
+            try:
+                number = Esiid.parse(esiid).value
+            except InvalidEsiid as error:
+                raise WorkflowError(str(error)) from None
+            conn.execute(
+                insert(customer_esiid).values(
+                    account_id=account_id, esiid=number, occupancy_start=start, attached_at=now
+                )
+            )
+        return user_id
+
+    def detach_esiid(
+        self, conn: Connection, actor: Principal, *, user_id: str, esiid: str, now: datetime
+    ) -> None:
+        target = Target(esiid_tdsp=_tdsp_of(esiid), user_id=user_id)
+        account_id = records.account_id(conn, user_id, missing_ok=True)
+        if account_id is None or not may(actor, Action.DETACH_ESIID, target):
+            raise WorkflowError("no such ESIID on an account you may manage")
+        result = conn.execute(
+            update(customer_esiid)
+            .where(
+                customer_esiid.c.account_id == account_id,
+                customer_esiid.c.esiid == esiid,
+                customer_esiid.c.detached_at.is_(None),
+            )
+            .values(detached_at=now, detached_by=actor.user_id)
+        )
+        if result.rowcount == 0:
+            raise WorkflowError("no such ESIID on an account you may manage")
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.user_id,
+            action="detach-esiid",
+            subject=f"esiid:{esiid}",
+            details={"account": user_id},
+        )
+
+
+def _duns(text: str) -> str:
+    try:
+        return Duns.parse(text).value
+    except InvalidDuns as error:
+        raise WorkflowError(str(error)) from None
+
+
+def _tdsp_of(esiid: str) -> str | None:
+    try:
+        return Esiid.parse(esiid).tdsp.code
+    except InvalidEsiid:
+        return None
