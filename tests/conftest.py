@@ -58,6 +58,8 @@ def _empty_postgres(url: str) -> None:
     engine = create_hub_engine(url)
     tables = ", ".join(t.name for t in metadata.sorted_tables)
     with engine.begin() as conn:
+        # A test that left a transaction open fails the next one loudly instead of hanging it.
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select
 from smt.access.facts import esiid_facts
 from smt.access.policy import Principal, may_see
 from smt.accounts import audit
+from smt.accounts.customers import CustomerService
 from smt.accounts.model import Role, Status, Transition, WorkflowError
 from smt.accounts.passwords import Passwords
 from smt.accounts.profiles import CompanyProfile, Person
@@ -25,7 +26,9 @@ from builders import ESIID, NOW, write_csv_file
 
 PASSWORD = "Correct-Horse-42"
 # Cheap hashing for tests only; the hub uses argon2's defaults.
-SERVICE = AccountService(Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
+_PASSWORDS = Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+SERVICE = AccountService(_PASSWORDS)
+CUSTOMERS = CustomerService(_PASSWORDS)
 
 
 def person(first: str = "Ana", language: str = "en") -> Person:
@@ -127,7 +130,7 @@ def test_user_ids_are_never_reused(conn: Connection, tdsp_admin: Principal) -> N
     )
     SERVICE.transition(conn, operator, "gone.user", Transition.DELETE, now=NOW)
     with pytest.raises(WorkflowError, match="never reused"):
-        SERVICE.register_customer(
+        CUSTOMERS.register_customer(
             conn, now=NOW, user_id="GONE.user", person=person(), password=PASSWORD
         )
 
@@ -281,17 +284,17 @@ def test_a_customer_attaches_an_esiid_by_proving_it(
             _register(fresh, "Bluebonnet Energy", "222222222", "bb.admin"),
             now=NOW,
         )
-        SERVICE.register_customer(
+        CUSTOMERS.register_customer(
             fresh, now=NOW, user_id="maria.h", person=person("Maria"), password=PASSWORD
         )
         maria = SERVICE.principal(fresh, "maria.h")
         assert maria is not None
         for wrong in (("M00", "Bluebonnet Energy"), ("M77", "Lone Star Power")):
             with pytest.raises(WorkflowError, match="do not match our records"):
-                SERVICE.attach_esiid(
+                CUSTOMERS.attach_esiid(
                     fresh, maria, now=NOW, esiid=ESIID, meter_number=wrong[0], rep_name=wrong[1]
                 )
-        start = SERVICE.attach_esiid(
+        start = CUSTOMERS.attach_esiid(
             fresh,
             maria,
             now=NOW,
@@ -304,5 +307,5 @@ def test_a_customer_attaches_an_esiid_by_proving_it(
         assert may_see(maria, facts, date(2026, 10, 1))
         assert not may_see(maria, facts, date(2026, 9, 30))
 
-        SERVICE.detach_esiid(fresh, maria, user_id="maria.h", esiid=ESIID, now=NOW)
+        CUSTOMERS.detach_esiid(fresh, maria, user_id="maria.h", esiid=ESIID, now=NOW)
         assert not may_see(maria, esiid_facts(fresh, maria, ESIID), date(2026, 10, 1))

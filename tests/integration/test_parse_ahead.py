@@ -98,3 +98,19 @@ def test_the_same_file_twice_in_one_run_is_one_file(hub: Hub, inbox: Path) -> No
     second.write_bytes(first.read_bytes())
     outcomes = list(_ingester(hub, ahead=True).ingest_many([(first, None), (second, None)]))
     assert [o.outcome for o in outcomes] == ["accepted", "duplicate"]
+
+
+def test_a_second_copy_of_a_file_rejected_as_a_whole_is_parsed_after_all(
+    hub: Hub, inbox: Path
+) -> None:
+    good = write_lse_file(inbox, [day_record()])
+    misfiled = inbox / "elsewhere" / good.name
+    misfiled.parent.mkdir()
+    misfiled.write_bytes(good.read_bytes())
+    from builders import CNP, ONCOR  # noqa: PLC0415
+
+    outcomes = list(_ingester(hub, ahead=True).ingest_many([(misfiled, CNP), (good, ONCOR)]))
+    assert [(o.outcome, o.counts.loaded) for o in outcomes] == [("rejected", 0), ("accepted", 1)]
+    # and the other way round: processed first, then a copy in the wrong folder is refused
+    again = list(_ingester(hub, ahead=True).ingest_many([(good, ONCOR), (misfiled, CNP)]))
+    assert [o.outcome for o in again] == ["duplicate", "rejected"]

@@ -115,14 +115,18 @@ class Ingester:
             prior = None
             named = tdsp_by_duns(name.sender_duns) if name else None
             # A file in the wrong TDSP's folder is refused (detect) even if it was seen before.
-            if key is not None and (uploader is None or uploader is named):
+            if uploader is not None and uploader is not named:
+                key = None
+            if key is not None:
                 with self._engine.connect() as conn:
                     prior = journal.find_processed(conn, key)
             # The same file twice in one run: the second copy is decided when its turn comes.
             repeat = key is not None and key in keys
-            keys.add(key or "")
+            if key is not None:
+                keys.add(key)
             received.append(_Received(inbound, name, key, prior, uploader, repeat=repeat))
         now = self._clock.now()
+        parsed_ahead: set[int] = set()
         if ahead is not None:
             jobs = []
             for i, item in enumerate(received):
@@ -130,6 +134,7 @@ class Ingester:
                 tdsp = tdsp_by_duns(name.sender_duns) if name else None
                 wanted = item.prior is None and not item.repeat
                 if wanted and name and name.kind is InboundKind.INTERVAL and tdsp:
+                    parsed_ahead.add(i)
                     jobs.append(
                         ParseJob(
                             i,
@@ -151,7 +156,8 @@ class Ingester:
                 if prior is not None:
                     yield _duplicate(item.inbound, prior)
                     continue
-                batches = ahead.batches(i) if ahead is not None else None
+                # A later copy of a file rejected as a whole was not parsed ahead: inline then.
+                batches = ahead.batches(i) if ahead is not None and i in parsed_ahead else None
                 yield self._ingest_received(item, now, batches)
         finally:
             if ahead is not None:

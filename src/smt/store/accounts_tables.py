@@ -110,3 +110,19 @@ audit_event = Table(
     Index(None, "subject"),
     Index(None, "actor", "at"),
 )
+
+system_account = Table(
+    "system_account",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # The WS-Security user name; unique forever like user IDs.
+    Column("name", String(40), nullable=False, unique=True),
+    Column("name_key", String(40), nullable=False, unique=True),
+    Column("company_id", ForeignKey("company.id"), nullable=False),
+    Column("duns", ForeignKey("company_duns.duns"), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    # SHA-256 of the DER client certificate bound to it, if any (hex).
+    Column("certificate_sha256", String(64), unique=True),
+    Column("status", String(10), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

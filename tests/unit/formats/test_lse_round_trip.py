@@ -8,7 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smt.domain.central_time import slot_count
+from smt.domain.central_time import (
+    format_central_timestamp,
+    parse_central_timestamp,
+    slot_count,
+)
 from smt.domain.channel import Channel
 from smt.domain.tdsp import tdsp_by_code
 from smt.formats.file_names import InboundKind, InboundName, parse_inbound_name
@@ -60,15 +64,20 @@ def test_write_then_read_is_the_identity(records: list[LseRecord]) -> None:
     text = io.StringIO()
     write_lse(text, records)
     back = read_back(text.getvalue())
-    assert [_canon(r) for r in back] == [_canon(r) for r in records]
+    assert [_canon(r) for r in back] == [_canon(r, as_written=True) for r in records]
 
 
-def _canon(record: LseRecord) -> tuple[object, ...]:
+def _canon(record: LseRecord, *, as_written: bool = False) -> tuple[object, ...]:
+    revised = record.revised_at
+    if as_written:
+        # Market timestamps carry no offset: an instant in the second pass of the repeated
+        # fall-back hour is written like the first pass and reads back as the first.
+        revised = parse_central_timestamp(format_central_timestamp(revised))
     return (
         record.esiid,
         record.channel,
         record.day,
-        record.revised_at,
+        revised,
         tuple(record.values_wh),
         record.qualities,
         record.start_register_wh,

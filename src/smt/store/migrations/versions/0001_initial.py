@@ -292,8 +292,34 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_customer_esiid_esiid"), ["esiid"], unique=False)
 
+    op.create_table(
+        "system_account",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("name_key", sa.String(length=40), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column("duns", sa.String(length=13), nullable=False),
+        sa.Column("password_hash", sa.Text(), nullable=False),
+        sa.Column("certificate_sha256", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["company.id"], name=op.f("fk_system_account_company_id_company")
+        ),
+        sa.ForeignKeyConstraint(
+            ["duns"], ["company_duns.duns"], name=op.f("fk_system_account_duns_company_duns")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_system_account")),
+        sa.UniqueConstraint(
+            "certificate_sha256", name=op.f("uq_system_account_certificate_sha256")
+        ),
+        sa.UniqueConstraint("name", name=op.f("uq_system_account_name")),
+        sa.UniqueConstraint("name_key", name=op.f("uq_system_account_name_key")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("system_account")
     with op.batch_alter_table("customer_esiid", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_esiid_esiid"))
         batch_op.drop_index(batch_op.f("ix_customer_esiid_account_id_esiid"))

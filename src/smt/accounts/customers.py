@@ -1,0 +1,167 @@
+"""Customers: self-registration, attaching an ESIID by proving it, detaching."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from smt.access.policy import Action, Principal, Target, may
+from smt.accounts import audit, records
+from smt.accounts.model import Role, Status, WorkflowError, company_key
+from smt.accounts.passwords import Passwords
+from smt.accounts.profiles import Person
+from smt.domain.esiid import Esiid, InvalidEsiid
+from smt.domain.rep_of_record import RorReason
+from smt.store.accounts_tables import company, company_duns, customer_esiid
+from smt.store.schema import meter, rep_of_record
+
+
+class CustomerService:
+    def __init__(self, passwords: Passwords) -> None:
+        self._passwords = passwords
+
+    def register_customer(
+        self, conn: Connection, *, now: datetime, user_id: str, person: Person, password: str
+    ) -> str:
+        return records.new_account(
+            conn,
+            self._passwords,
+            now=now,
+            actor=user_id,
+            user_id=user_id,
+            person=person,
+            password=password,
+            role=Role.CUSTOMER,
+            company_id=None,
+            status=Status.ACTIVE,
+        )
+
+    def attach_esiid(
+        self,
+        conn: Connection,
+        actor: Principal,
+        *,
+        now: datetime,
+        esiid: str,
+        meter_number: str,
+        rep_name: str,
+    ) -> date:
+        """Attach an ESIID proved by its meter number and the name of its current REP. Returns
+        the first day the customer sees: the start of their own occupancy."""
+        refused = WorkflowError("the ESIID, meter number and REP name do not match our records")
+        if actor.role not in (Role.CUSTOMER, Role.NRC_ADMIN):
+            raise WorkflowError("customers attach ESIIDs to their own accounts")
+        try:
+            number = Esiid.parse(esiid).value
+        except InvalidEsiid:
+            raise refused from None
+        today = now.date()
+        has_meter = conn.execute(
+            select(meter.c.esiid).where(
+                meter.c.esiid == number,
+                meter.c.meter_number == meter_number.strip(),
+                (meter.c.removed_on.is_(None)) | (meter.c.removed_on >= today),
+            )
+        ).first()
+        periods = conn.execute(
+            select(
+                rep_of_record.c.duns,
+                rep_of_record.c.start_date,
+                rep_of_record.c.end_date,
+                rep_of_record.c.start_reason,
+            )
+            .where(rep_of_record.c.esiid == number)
+            .order_by(rep_of_record.c.start_date.desc())
+        ).all()
+        current = periods[0] if periods and periods[0].end_date is None else None
+        rep_company = None
+        if current is not None:
+            rep_company = conn.execute(
+                select(company.c.name_key)
+                .join(company_duns, company_duns.c.company_id == company.c.id)
+                .where(company_duns.c.duns == current.duns)
+            ).scalar()
+        if has_meter is None or current is None or rep_company != company_key(rep_name):
+            raise refused  # the same answer whichever part is wrong: nothing leaks
+        # The occupancy began with the latest move-in (or new service); switches keep it.
+        start: date = current.start_date
+        for duns, period_start, period_end, reason in periods:
+            del duns, period_end
+            start = period_start
+            if RorReason(reason) in (RorReason.MOVE_IN, RorReason.NEW):
+                break
+        account_id = records.account_id(conn, actor.user_id)
+        conn.execute(
+            insert(customer_esiid).values(
+                account_id=account_id, esiid=number, occupancy_start=start, attached_at=now
+            )
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.user_id,
+            action="attach-esiid",
+            subject=f"esiid:{number}",
+            details={"from": start.isoformat()},
+        )
+        return start
+
+    def add_customer(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        user_id: str,
+        person: Person,
+        password: str,
+        esiids: list[tuple[str, date]],
+    ) -> str:
+        """A residential customer with ESIIDs attached from given dates (bootstrap)."""
+        self.register_customer(conn, now=now, user_id=user_id, person=person, password=password)
+        account_id = records.account_id(conn, user_id)
+        for esiid, start in esiids:
+            try:
+                number = Esiid.parse(esiid).value
+            except InvalidEsiid as error:
+                raise WorkflowError(str(error)) from None
+            conn.execute(
+                insert(customer_esiid).values(
+                    account_id=account_id, esiid=number, occupancy_start=start, attached_at=now
+                )
+            )
+        return user_id
+
+    def detach_esiid(
+        self, conn: Connection, actor: Principal, *, user_id: str, esiid: str, now: datetime
+    ) -> None:
+        target = Target(esiid_tdsp=_tdsp_of(esiid), user_id=user_id)
+        account_id = records.account_id(conn, user_id, missing_ok=True)
+        if account_id is None or not may(actor, Action.DETACH_ESIID, target):
+            raise WorkflowError("no such ESIID on an account you may manage")
+        result = conn.execute(
+            update(customer_esiid)
+            .where(
+                customer_esiid.c.account_id == account_id,
+                customer_esiid.c.esiid == esiid,
+                customer_esiid.c.detached_at.is_(None),
+            )
+            .values(detached_at=now, detached_by=actor.user_id)
+        )
+        if result.rowcount == 0:
+            raise WorkflowError("no such ESIID on an account you may manage")
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.user_id,
+            action="detach-esiid",
+            subject=f"esiid:{esiid}",
+            details={"account": user_id},
+        )
+
+
+def _tdsp_of(esiid: str) -> str | None:
+    try:
+        return Esiid.parse(esiid).tdsp.code
+    except InvalidEsiid:
+        return None
