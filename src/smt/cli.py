@@ -12,6 +12,7 @@ from types import FrameType
 
 from sqlalchemy import func, select
 
+from smt import cli_accounts
 from smt.clock import SystemClock
 from smt.composition import Hub, build_hub, initialise
 from smt.config import Settings
@@ -78,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the hub (web app)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+
+    cli_accounts.add_parser(sub)
 
     demo = sub.add_parser("demo", help="init, simulate and ingest demo data, then serve")
     demo.add_argument("--meters", type=_positive, default=DEMO_METERS)
@@ -230,7 +233,14 @@ def _has_usage(hub: Hub) -> bool:
         return bool(conn.execute(select(func.count()).select_from(interval_day)).scalar_one())
 
 
+def cmd_accounts(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    return cli_accounts.run(args, hub)
+
+
 COMMANDS = {
+    "accounts": cmd_accounts,
     "init": cmd_init,
     "simulate": cmd_simulate,
     "ingest": cmd_ingest,

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from smt.accounts.customers import CustomerService
+from smt.accounts.passwords import Passwords
+from smt.accounts.service import AccountService
 from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
@@ -20,6 +23,8 @@ class Hub:
     engine: Engine
     clock: Clock
     ingester: Ingester
+    accounts: AccountService
+    customers: CustomerService
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -40,8 +45,14 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
         parse_ahead_bytes=settings.ingest_parse_ahead_bytes,
     )
     used_clock = clock or SystemClock()
+    passwords = Passwords()
     return Hub(
-        settings, engine, used_clock, Ingester(engine, used_clock, settings.outbound_dir, limits)
+        settings,
+        engine,
+        used_clock,
+        Ingester(engine, used_clock, settings.outbound_dir, limits),
+        AccountService(passwords),
+        CustomerService(passwords),
     )
 
 
