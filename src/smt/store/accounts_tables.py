@@ -126,3 +126,30 @@ system_account = Table(
     Column("status", String(10), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+web_session = Table(
+    "web_session",
+    metadata,
+    # SHA-256 of the token: the database never holds a usable session.
+    Column("token_sha256", String(64), primary_key=True),
+    Column("account_id", ForeignKey("account.id"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # portal | api
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+)
+
+broadcast_message = Table(
+    "broadcast_message",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("audience", String(10), nullable=False),  # everyone | rep | customer | tdsp
+    Column("text_en", Text, nullable=False),
+    Column("text_es", Text, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -4,8 +4,9 @@ Revision ID: 0001
 Revises: (none)
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "0001"
 down_revision = None
@@ -28,6 +29,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_event_actor_at"), ["actor", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_subject"), ["subject"], unique=False)
 
+    op.create_table(
+        "broadcast_message",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("audience", sa.String(length=10), nullable=False),
+        sa.Column("text_en", sa.Text(), nullable=False),
+        sa.Column("text_es", sa.Text(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcast_message")),
+    )
     op.create_table(
         "company",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -316,9 +329,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_system_account_name")),
         sa.UniqueConstraint("name_key", name=op.f("uq_system_account_name_key")),
     )
+    op.create_table(
+        "web_session",
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_web_session_account_id_account")
+        ),
+        sa.PrimaryKeyConstraint("token_sha256", name=op.f("pk_web_session")),
+    )
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_session_account_id"), ["account_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_session_account_id"))
+
+    op.drop_table("web_session")
     op.drop_table("system_account")
     with op.batch_alter_table("customer_esiid", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_esiid_esiid"))
@@ -361,6 +395,7 @@ def downgrade() -> None:
 
     op.drop_table("ingest_file")
     op.drop_table("company")
+    op.drop_table("broadcast_message")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_subject"))
         batch_op.drop_index(batch_op.f("ix_audit_event_actor_at"))

@@ -1,0 +1,201 @@
+"""Logins and sessions: argon2id checks, throttling and lockout against guessing, portal
+sessions and API bearer tokens with sliding idle timeouts. Tokens are random and only their
+SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Connection, insert, select, update
+
+from smt.access.policy import Principal
+from smt.accounts import audit
+from smt.accounts.model import Status, user_key
+from smt.accounts.passwords import Passwords
+from smt.accounts.service import AccountService
+from smt.store.accounts_tables import account, web_session
+
+FAILURES_BEFORE_LOCKOUT = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class SessionKind(StrEnum):
+    PORTAL = "portal"
+    API = "api"
+
+
+# Idle timeout (sliding: every use extends it) and absolute lifetime per kind. API tokens idle
+# for at least 30 minutes: SMT clients retry a 401 at once while they believe a token fresh.
+IDLE = {SessionKind.PORTAL: timedelta(minutes=20), SessionKind.API: timedelta(minutes=30)}
+LIFETIME = {SessionKind.PORTAL: timedelta(hours=12), SessionKind.API: timedelta(hours=24)}
+
+
+class LoginRefusal(StrEnum):
+    BAD_CREDENTIALS = "bad-credentials"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    token: str
+    csrf_token: str
+    principal: Principal
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSession:
+    principal: Principal
+    csrf_token: str
+    language: str
+    first_name: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Sessions:
+    def __init__(self, passwords: Passwords, accounts: AccountService) -> None:
+        self._passwords = passwords
+        self._accounts = accounts
+        # Checked when the user ID is unknown, so that a miss costs what a hit costs.
+        self._decoy = passwords.hash("Decoy-password-0", user_id="nobody")
+
+    def login(
+        self, conn: Connection, *, user_id: str, password: str, kind: SessionKind, now: datetime
+    ) -> Login | LoginRefusal:
+        row = conn.execute(
+            select(
+                account.c.id,
+                account.c.user_id,
+                account.c.status,
+                account.c.password_hash,
+                account.c.failed_logins,
+                account.c.locked_until,
+                account.c.language,
+            ).where(account.c.user_key == user_key(user_id))
+        ).first()
+        if row is None:
+            self._passwords.verify(self._decoy, password)
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-failed",
+                subject=f"account:{user_id[:40]}",
+                details={"reason": "unknown"},
+            )
+            return LoginRefusal.BAD_CREDENTIALS
+        subject = f"account:{row.user_id}"
+        if row.locked_until is not None and row.locked_until > now:
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-refused",
+                subject=subject,
+                details={"reason": "locked"},
+            )
+            return LoginRefusal.LOCKED
+        if not self._passwords.verify(row.password_hash, password):
+            failures = row.failed_logins + 1
+            locked = failures >= FAILURES_BEFORE_LOCKOUT
+            conn.execute(
+                update(account)
+                .where(account.c.id == row.id)
+                .values(
+                    failed_logins=0 if locked else failures,
+                    locked_until=now + LOCKOUT if locked else None,
+                )
+            )
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-failed",
+                subject=subject,
+                details={"locked": locked},
+            )
+            return LoginRefusal.LOCKED if locked else LoginRefusal.BAD_CREDENTIALS
+        conn.execute(
+            update(account).where(account.c.id == row.id).values(failed_logins=0, locked_until=None)
+        )
+        principal = self._accounts.principal(conn, row.user_id)
+        if row.status != Status.ACTIVE or principal is None:
+            audit.record(
+                conn,
+                at=now,
+                actor=row.user_id,
+                action="login-refused",
+                subject=subject,
+                details={"reason": row.status},
+            )
+            return LoginRefusal.INACTIVE
+        # A new token at every login: a session id fixed before login is never promoted.
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        conn.execute(
+            insert(web_session).values(
+                token_sha256=_digest(token),
+                account_id=row.id,
+                kind=kind.value,
+                csrf_token=csrf,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + LIFETIME[kind],
+            )
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=row.user_id,
+            action="login",
+            subject=subject,
+            details={"kind": kind.value},
+        )
+        return Login(token, csrf, principal, row.language)
+
+    def resolve(
+        self, conn: Connection, token: str, *, kind: SessionKind, now: datetime
+    ) -> ActiveSession | None:
+        """The session of `token` if it is alive, sliding its idle timeout; else None."""
+        row = conn.execute(
+            select(
+                web_session.c.token_sha256,
+                web_session.c.csrf_token,
+                web_session.c.last_seen_at,
+                web_session.c.expires_at,
+                account.c.user_id,
+                account.c.language,
+                account.c.first_name,
+            )
+            .join(account, account.c.id == web_session.c.account_id)
+            .where(
+                web_session.c.token_sha256 == _digest(token),
+                web_session.c.kind == kind.value,
+                web_session.c.ended_at.is_(None),
+            )
+        ).first()
+        if row is None or now >= row.expires_at or now >= row.last_seen_at + IDLE[kind]:
+            return None
+        principal = self._accounts.principal(conn, row.user_id)
+        if principal is None:  # suspended, revoked or deleted since the login
+            return None
+        conn.execute(
+            update(web_session)
+            .where(web_session.c.token_sha256 == row.token_sha256)
+            .values(last_seen_at=now)
+        )
+        return ActiveSession(principal, row.csrf_token, row.language, row.first_name)
+
+    def logout(self, conn: Connection, token: str, *, now: datetime) -> None:
+        conn.execute(
+            update(web_session)
+            .where(web_session.c.token_sha256 == _digest(token), web_session.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
