@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from smt.accounts.customers import CustomerService
 from smt.accounts.passwords import Passwords
 from smt.accounts.service import AccountService
+from smt.accounts.sessions import Sessions
 from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
@@ -25,6 +26,7 @@ class Hub:
     ingester: Ingester
     accounts: AccountService
     customers: CustomerService
+    sessions: Sessions
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -46,13 +48,15 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
     )
     used_clock = clock or SystemClock()
     passwords = Passwords()
+    accounts = AccountService(passwords)
     return Hub(
         settings,
         engine,
         used_clock,
         Ingester(engine, used_clock, settings.outbound_dir, limits),
-        AccountService(passwords),
+        accounts,
         CustomerService(passwords),
+        Sessions(passwords, accounts),
     )
 
 

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         description="A run with at least this much interval data parses it on a second core.",
     )
     watch_interval_seconds: float = Field(default=2.0, gt=0)
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Secure cookies; by default when the request came over HTTPS.",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -64,8 +64,13 @@ class Sessions:
     def __init__(self, passwords: Passwords, accounts: AccountService) -> None:
         self._passwords = passwords
         self._accounts = accounts
+        self._decoy: str | None = None
+
+    def _decoy_hash(self) -> str:
         # Checked when the user ID is unknown, so that a miss costs what a hit costs.
-        self._decoy = passwords.hash("Decoy-password-0", user_id="nobody")
+        if self._decoy is None:
+            self._decoy = self._passwords.hash("Decoy-password-0", user_id="nobody")
+        return self._decoy
 
     def login(
         self, conn: Connection, *, user_id: str, password: str, kind: SessionKind, now: datetime
@@ -82,7 +87,7 @@ class Sessions:
             ).where(account.c.user_key == user_key(user_id))
         ).first()
         if row is None:
-            self._passwords.verify(self._decoy, password)
+            self._passwords.verify(self._decoy_hash(), password)
             audit.record(
                 conn,
                 at=now,

@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages (Jinja2) in English and Spanish."""
