@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# After changing portal texts: refresh the Spanish catalog, then translate the new entries.
+translations: $(STAMP)
+	cd src/smt/web/portal && ../../../../$(BIN)/pybabel extract -F babel.cfg -o /tmp/smt-messages.pot . \
+	  && ../../../../$(BIN)/pybabel update -i /tmp/smt-messages.pot -d locale -l es --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
