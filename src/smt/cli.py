@@ -16,6 +16,7 @@ from smt import cli_accounts
 from smt.clock import SystemClock
 from smt.composition import Hub, build_hub, initialise
 from smt.config import Settings
+from smt.demo import ensure_demo_accounts
 from smt.ingest.pipeline import IngestOutcome, expand, inbound_order
 from smt.simulator import SimulationConfig, default_start, simulate
 from smt.store.engine import is_migrated
@@ -223,6 +224,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         for line in simulate(config, out).lines():
             print(line)
         ingest_all(hub, [out])
+    print(
+        f"\nLog in at the portal (http://{settings.host}:{settings.port}/login) as:"
+    )
+    for line in ensure_demo_accounts(hub):
+        print(f"  {line}")
     return serve(hub)
 
 

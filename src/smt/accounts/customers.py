@@ -11,6 +11,7 @@ from smt.accounts import audit, records
 from smt.accounts.model import Role, Status, WorkflowError, company_key
 from smt.accounts.passwords import Passwords
 from smt.accounts.profiles import Person
+from smt.domain.central_time import today_in_central
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.domain.rep_of_record import RorReason
 from smt.store.accounts_tables import company, company_duns, customer_esiid
@@ -56,7 +57,7 @@ class CustomerService:
             number = Esiid.parse(esiid).value
         except InvalidEsiid:
             raise refused from None
-        today = now.date()
+        today = today_in_central(now)
         has_meter = conn.execute(
             select(meter.c.esiid).where(
                 meter.c.esiid == number,
