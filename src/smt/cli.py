@@ -224,9 +224,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         for line in simulate(config, out).lines():
             print(line)
         ingest_all(hub, [out])
-    print(
-        f"\nLog in at the portal (http://{settings.host}:{settings.port}/login) as:"
-    )
+    print(f"\nLog in at the portal (http://{settings.host}:{settings.port}/login) as:")
     for line in ensure_demo_accounts(hub):
         print(f"  {line}")
     return serve(hub)

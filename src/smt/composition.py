@@ -27,6 +27,7 @@ class Hub:
     accounts: AccountService
     customers: CustomerService
     sessions: Sessions
+    passwords: Passwords
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -57,6 +58,7 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
         accounts,
         CustomerService(passwords),
         Sessions(passwords, accounts),
+        passwords,
     )
 
 

@@ -159,7 +159,7 @@ def test_the_portal_from_registration_to_spanish(browser_page: Page, portal_url:
     page.get_by_role("link", name="Approvals and users").click()
     shot(page, "02-tdsp-approvals")
     page.get_by_role("button", name="Approve Bluebonnet Energy").click()
-    expect(page.get_by_text("Nothing is waiting.")).to_be_visible()
+    expect(page.get_by_text("Nothing is waiting.")).to_have_count(2)
     log_out(page)
 
     # A user joins the company; its administrator approves them.
@@ -174,7 +174,21 @@ def test_the_portal_from_registration_to_spanish(browser_page: Page, portal_url:
     page.get_by_role("button", name="Approve bb.user").click()
     expect(page.get_by_role("button", name="Suspend bb.user")).to_be_visible()
     shot(page, "03-rep-admin-users")
+
+    # The approval gave the REP four customer-service logins; its admin sets a password.
+    page.get_by_role("link", name="Customer service logins").click()
+    spanish_login = page.locator("td", has_text=".res.es").first.inner_text()
+    page.get_by_label(f"New password for {spanish_login}").fill(PASSWORD)
+    page.get_by_role("button", name="Set password").nth(1).click()
+    shot(page, "04-customer-service-logins")
     log_out(page)
+    log_in(page, url, spanish_login)
+    expect(page.get_by_role("heading", name="Bienvenido, Customer")).to_be_visible()
+    page.get_by_role("link", name="Mis ESIID").click()
+    expect(page.get_by_role("cell", name="10443720999").first).to_be_visible()
+    shot(page, "05-customer-service-spanish")
+    page.get_by_role("button", name="Cerrar sesión").click()
+    expect(page.get_by_role("link", name="Español")).to_be_visible()  # the browser's language
 
     # The operator publishes a broadcast for everyone.
     log_in(page, url, "ops.rosa")
@@ -185,7 +199,7 @@ def test_the_portal_from_registration_to_spanish(browser_page: Page, portal_url:
     expect(page.get_by_role("status")).to_have_text("Maintenance Sunday 02:00-04:00 CT.")
     log_out(page)
     expect(page.get_by_role("status")).to_have_text("Maintenance Sunday 02:00-04:00 CT.")
-    shot(page, "04-login-with-broadcast")
+    shot(page, "06-login-with-broadcast")
 
     # The new user logs in, sees the message, and switches to Spanish.
     log_in(page, url, "bb.user")
@@ -195,7 +209,7 @@ def test_the_portal_from_registration_to_spanish(browser_page: Page, portal_url:
     expect(page.get_by_role("heading", name="Bienvenido, Beto")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Mantenimiento el domingo de 02:00 a 04:00 CT.")
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    shot(page, "05-rep-user-spanish")
+    shot(page, "07-rep-user-spanish")
     page.get_by_role("button", name="Cerrar sesión").click()
 
     # A customer registers and logs in; the language stays with the browser until set.
@@ -212,4 +226,4 @@ def test_the_portal_from_registration_to_spanish(browser_page: Page, portal_url:
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
     expect(page.get_by_role("link", name="Mis ESIID")).to_be_visible()
-    shot(page, "06-customer-spanish")
+    shot(page, "08-customer-spanish")

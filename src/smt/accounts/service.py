@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from smt.access.policy import Action, Principal, Target, may
-from smt.accounts import audit, records
+from smt.accounts import audit, customer_service, records
 from smt.accounts.model import (
     CompanyKind,
     Role,
@@ -323,6 +323,16 @@ class AccountService:
         )
         audit.record(
             conn, at=now, actor=actor, action="approve-company", subject=f"company:{company_id}"
+        )
+        name = conn.execute(select(company.c.name).where(company.c.id == company_id)).scalar_one()
+        first_duns = conn.execute(
+            select(company_duns.c.duns)
+            .where(company_duns.c.company_id == company_id, company_duns.c.status == "approved")
+            .order_by(company_duns.c.requested_at, company_duns.c.duns)
+            .limit(1)
+        ).scalar_one()
+        customer_service.provision(
+            conn, rep_company_id=company_id, rep_name=name, duns=first_duns, now=now
         )
 
     def request_duns(self, conn: Connection, actor: Principal, duns: str, *, now: datetime) -> None:

@@ -36,6 +36,8 @@ company = Table(
     Column(
         "status", String(10), nullable=False
     ),  # pending | active | suspended | revoked | rejected
+    # For a REP's customer-service company: the REP company whose staff use its logins.
+    Column("serves_company_id", ForeignKey("company.id")),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

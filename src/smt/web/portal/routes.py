@@ -12,15 +12,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select, update
 
+from smt.accounts import customer_service
 from smt.accounts.broadcasts import Audience, Broadcast, publish
 from smt.accounts.model import Role, Status, Transition, WorkflowError
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.accounts.sessions import Login, LoginRefusal, SessionKind
-from smt.store.accounts_tables import account, company, company_duns, customer_esiid
+from smt.store.accounts_tables import (
+    account,
+    account_duns,
+    company,
+    company_duns,
+    customer_esiid,
+)
 from smt.web.portal.context import LANGUAGE_COOKIE, SESSION_COOKIE, Portal, Visit
 from smt.web.portal.i18n import LANGUAGES
 
 ADMIN_ROLES = (Role.OPERATOR, Role.TDSP_ADMIN, Role.REP_ADMIN, Role.NRC_ADMIN)
+CUSTOMER_ROLES = (Role.CUSTOMER, Role.NRC_ADMIN, Role.NRC_USER)
 
 
 def portal_router(portal: Portal) -> APIRouter:
@@ -203,7 +211,7 @@ def portal_router(portal: Portal) -> APIRouter:
     @router.get("/esiids", response_class=HTMLResponse)
     def esiids(request: Request) -> Response:
         visit = portal.visit(request)
-        if visit.session is None or visit.role not in (Role.CUSTOMER, Role.NRC_ADMIN):
+        if visit.session is None or visit.role not in CUSTOMER_ROLES:
             return portal.not_found(visit)
         with hub.engine.connect() as conn:
             mine = conn.execute(
@@ -248,6 +256,24 @@ def portal_router(portal: Portal) -> APIRouter:
             )
         return redirect("/esiids")
 
+    @router.post("/esiids/{esiid}/detach")
+    async def detach(request: Request, esiid: str) -> Response:
+        visit = portal.visit(request)
+        form = await form_of(request)
+        if visit.session is None or visit.role not in (Role.CUSTOMER, Role.NRC_ADMIN):
+            return portal.not_found(visit)
+        if not portal.csrf_ok(visit, form.get("csrf_token")):
+            return refused_csrf(visit)
+        principal = visit.session.principal
+        try:
+            with hub.engine.begin() as conn:
+                hub.customers.detach_esiid(
+                    conn, principal, user_id=principal.user_id, esiid=esiid, now=hub.clock.now()
+                )
+        except WorkflowError:
+            return portal.not_found(visit)
+        return redirect("/esiids")
+
     # --- administration ---------------------------------------------------------------------
 
     def admin_visit(request: Request) -> Visit | None:
@@ -279,6 +305,25 @@ def portal_router(portal: Portal) -> APIRouter:
                             select(company_duns.c.duns).where(company_duns.c.company_id == c["id"])
                         ).scalars()
                     )
+            pending_duns: list[tuple[str, str]] = []
+            if principal.role in (Role.TDSP_ADMIN, Role.OPERATOR):
+                pending_duns = [
+                    (d, n)
+                    for d, n in conn.execute(
+                        select(company_duns.c.duns, company.c.name)
+                        .join(company, company.c.id == company_duns.c.company_id)
+                        .where(
+                            company_duns.c.status == "pending", company.c.status == Status.ACTIVE
+                        )
+                    )
+                ]
+            assigned: dict[str, set[str]] = {}
+            for uid, duns in conn.execute(
+                select(account.c.user_id, account_duns.c.duns)
+                .join(account_duns, account_duns.c.account_id == account.c.id)
+                .where(account.c.company_id == principal.company_id)
+            ):
+                assigned.setdefault(uid, set()).add(duns)
             people = conn.execute(
                 select(
                     account.c.user_id,
@@ -294,7 +339,15 @@ def portal_router(portal: Portal) -> APIRouter:
                 )
                 .order_by(account.c.id)
             ).all()
-        return portal.render(visit, "approvals.html", companies=companies, people=people)
+        return portal.render(
+            visit,
+            "approvals.html",
+            companies=companies,
+            people=people,
+            pending_duns=pending_duns,
+            assigned=assigned,
+            company_duns=sorted(principal.duns),
+        )
 
     @router.post("/approvals/company/{company_id}")
     async def decide_company(request: Request, company_id: int) -> Response:
@@ -329,6 +382,104 @@ def portal_router(portal: Portal) -> APIRouter:
             with hub.engine.begin() as conn:
                 hub.accounts.transition(
                     conn, visit.session.principal, user_id, Transition(change), now=hub.clock.now()
+                )
+        except WorkflowError:
+            return portal.not_found(visit)
+        return redirect("/approvals")
+
+    # --- a REP's customer-service logins and DUNS -------------------------------------------
+
+    @router.get("/customer-service", response_class=HTMLResponse)
+    def customer_service_page(request: Request) -> Response:
+        visit = portal.visit(request)
+        if visit.session is None or visit.role is not Role.REP_ADMIN:
+            return portal.not_found(visit)
+        with hub.engine.connect() as conn:
+            logins = customer_service.logins_of(conn, visit.session.principal.company_id or 0)
+        return portal.render(visit, "customer_service.html", logins=logins, errors={})
+
+    @router.post("/customer-service", response_class=HTMLResponse)
+    async def customer_service_password(request: Request) -> Response:
+        visit = portal.visit(request)
+        form = await form_of(request)
+        if visit.session is None or visit.role is not Role.REP_ADMIN:
+            return portal.not_found(visit)
+        if not portal.csrf_ok(visit, form.get("csrf_token")):
+            return refused_csrf(visit)
+        principal = visit.session.principal
+        try:
+            with hub.engine.begin() as conn:
+                customer_service.set_password(
+                    conn,
+                    hub.passwords,
+                    principal,
+                    form.get("user_id", ""),
+                    form.get("password", ""),
+                    now=hub.clock.now(),
+                )
+        except WorkflowError as error:
+            with hub.engine.connect() as conn:
+                logins = customer_service.logins_of(conn, principal.company_id or 0)
+            return portal.render(
+                visit,
+                "customer_service.html",
+                status_code=400,
+                logins=logins,
+                errors={"form": str(error)},
+            )
+        return redirect("/customer-service")
+
+    @router.post("/duns/request")
+    async def request_duns(request: Request) -> Response:
+        visit = portal.visit(request)
+        form = await form_of(request)
+        if visit.session is None or visit.role is not Role.REP_ADMIN:
+            return portal.not_found(visit)
+        if not portal.csrf_ok(visit, form.get("csrf_token")):
+            return refused_csrf(visit)
+        try:
+            with hub.engine.begin() as conn:
+                hub.accounts.request_duns(
+                    conn, visit.session.principal, form.get("duns", ""), now=hub.clock.now()
+                )
+        except WorkflowError as error:
+            return portal.render(visit, "message_text.html", status_code=400, text=str(error))
+        return redirect("/approvals")
+
+    @router.post("/duns/{duns}/{decision}")
+    async def decide_duns(request: Request, duns: str, decision: str) -> Response:
+        visit = admin_visit(request)
+        form = await form_of(request)
+        if visit is None or visit.session is None or decision not in ("approve", "reject"):
+            return portal.not_found(portal.visit(request))
+        if not portal.csrf_ok(visit, form.get("csrf_token")):
+            return refused_csrf(visit)
+        try:
+            with hub.engine.begin() as conn:
+                hub.accounts.decide_duns(
+                    conn,
+                    visit.session.principal,
+                    duns,
+                    now=hub.clock.now(),
+                    approve=decision == "approve",
+                )
+        except WorkflowError:
+            return portal.not_found(visit)
+        return redirect("/approvals")
+
+    @router.post("/assign-duns/{user_id}")
+    async def assign_duns(request: Request, user_id: str) -> Response:
+        visit = portal.visit(request)
+        if visit.session is None or visit.role is not Role.REP_ADMIN:
+            return portal.not_found(visit)
+        form = await request.form()
+        if not portal.csrf_ok(visit, str(form.get("csrf_token") or "")):
+            return refused_csrf(visit)
+        chosen = [str(v) for v in form.getlist("duns")]
+        try:
+            with hub.engine.begin() as conn:
+                hub.accounts.assign_duns(
+                    conn, visit.session.principal, user_id, chosen, now=hub.clock.now()
                 )
         except WorkflowError:
             return portal.not_found(visit)

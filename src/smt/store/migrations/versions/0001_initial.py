@@ -56,7 +56,11 @@ def upgrade() -> None:
         sa.Column("service_phone", sa.String(length=20), nullable=False),
         sa.Column("service_email", sa.String(length=254), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("serves_company_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["serves_company_id"], ["company.id"], name=op.f("fk_company_serves_company_id_company")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_company")),
         sa.UniqueConstraint("name_key", name=op.f("uq_company_name_key")),
     )

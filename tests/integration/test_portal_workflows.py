@@ -1,0 +1,129 @@
+"""Portal workflows beyond the browser test: DUNS requests and assignment, customer-service
+logins, detaching an ESIID."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smt.accounts.model import Role
+from smt.accounts.profiles import CompanyProfile, Person
+from smt.composition import Hub
+from smt.web.app import create_app
+
+PASSWORD = "Correct-Horse-42"
+
+
+@pytest.fixture
+def app(sqlite_hub: Hub) -> Iterator[object]:
+    with sqlite_hub.engine.begin() as conn:
+        now = sqlite_hub.clock.now()
+        sqlite_hub.accounts.add_tdsp(
+            conn,
+            now=now,
+            tdsp_code="ONCOR",
+            user_id="oncor.admin",
+            person=Person("Olga", "Ruiz", "o@example.com"),
+            password=PASSWORD,
+        )
+        sqlite_hub.accounts.add_rep(
+            conn,
+            now=now,
+            profile=CompanyProfile("Lone Star Power"),
+            duns=["111111111"],
+            user_id="lsp.admin",
+            person=Person("Lia", "Soto", "l@example.com"),
+            password=PASSWORD,
+        )
+    yield create_app(sqlite_hub)
+
+
+def session(app: object, user_id: str) -> TestClient:
+    client = TestClient(app, base_url="https://portal.test")  # type: ignore[arg-type]
+    token = csrf(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"user_id": user_id, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_duns_added_later_waits_for_a_tdsp_then_goes_to_a_user(
+    app: object, sqlite_hub: Hub
+) -> None:
+    admin = session(app, "lsp.admin")
+    token = csrf(admin.get("/approvals").text)
+    admin.post("/duns/request", data={"duns": "1111111110002", "csrf_token": token})
+    tdsp = session(app, "oncor.admin")
+    page = tdsp.get("/approvals").text
+    assert "1111111110002 (Lone Star Power)" in page
+    tdsp.post("/duns/1111111110002/approve", data={"csrf_token": csrf(page)})
+    assert "1111111110002" not in tdsp.get("/approvals").text
+
+    with sqlite_hub.engine.begin() as conn:
+        sqlite_hub.accounts.register_account(
+            conn,
+            now=sqlite_hub.clock.now(),
+            company_name="Lone Star Power",
+            role=Role.REP_USER,
+            user_id="lsp.user",
+            person=Person("Leo", "Soto", "leo@example.com"),
+            password=PASSWORD,
+        )
+    page = admin.get("/approvals").text
+    admin.post("/accounts/lsp.user/approve", data={"csrf_token": csrf(page)})
+    assigned = admin.post(
+        "/assign-duns/lsp.user", data={"csrf_token": csrf(page), "duns": ["1111111110002"]}
+    )
+    assert 'value="1111111110002" checked' in assigned.text
+    assert "DUNS numbers you act for: 1111111110002" in session(app, "lsp.user").get("/").text
+    # the user sees the DUNS on the profile and cannot change it there
+    profile = session(app, "lsp.user").get("/profile").text
+    assert "1111111110002" in profile
+    assert 'name="duns"' not in profile
+
+
+def test_customer_service_logins_see_what_customers_see(app: object) -> None:
+    admin = session(app, "lsp.admin")
+    page = admin.get("/customer-service").text
+    logins = re.findall(r"<td>(cs\d+\.[a-z.]+)</td>", page)
+    assert [login.split(".", 1)[1] for login in logins] == [
+        "res.en",
+        "res.es",
+        "nrc.admin",
+        "nrc.user",
+    ]
+    for login in logins:
+        admin.post(
+            "/customer-service",
+            data={"user_id": login, "password": PASSWORD, "csrf_token": csrf(page)},
+        )
+    other = session(app, "oncor.admin")
+    refused = other.post(
+        "/customer-service",
+        data={"user_id": logins[0], "password": PASSWORD, "csrf_token": csrf(other.get("/").text)},
+    )
+    assert refused.status_code == 404
+
+    english, spanish, nrc_admin, nrc_user = (session(app, login) for login in logins)
+    assert "10443720999" in english.get("/esiids").text
+    assert "Mis ESIID" in spanish.get("/").text
+    business = nrc_user.get("/esiids").text
+    assert "10443720999" in business
+    assert "Remove" not in business, "a business user sees but does not manage"
+    page = nrc_admin.get("/esiids").text
+    esiid = re.search(r"<td>(10443720999\d+)</td>", page)
+    assert esiid is not None
+    nrc_admin.post(f"/esiids/{esiid.group(1)}/detach", data={"csrf_token": csrf(page)})
+    assert esiid.group(1) not in nrc_admin.get("/esiids").text
