@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +13,10 @@ from fastapi.testclient import TestClient
 from smt.accounts.model import Role
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.composition import Hub
+from smt.formats.file_names import InboundKind
 from smt.web.app import create_app
+
+from builders import ESIID, write_csv_file
 
 PASSWORD = "Correct-Horse-42"
 
@@ -127,3 +131,57 @@ def test_customer_service_logins_see_what_customers_see(app: object) -> None:
     assert esiid is not None
     nrc_admin.post(f"/esiids/{esiid.group(1)}/detach", data={"csrf_token": csrf(page)})
     assert esiid.group(1) not in nrc_admin.get("/esiids").text
+
+
+def test_a_business_registers_and_its_people_share_its_esiids(
+    app: object, sqlite_hub: Hub, tmp_path: Path
+) -> None:
+    sqlite_hub.ingester.ingest(
+        write_csv_file(
+            tmp_path,
+            InboundKind.METER_FULL,
+            [[ESIID, "M77", "Itron", "OpenWay", "COM", "1", "C", "15", "SE1.0", "20200101", ""]],
+        )
+    )
+    sqlite_hub.ingester.ingest(
+        write_csv_file(tmp_path, InboundKind.ROR_FULL, [[ESIID, "111111111", "20250601"]])
+    )
+    visitor = TestClient(app, base_url="https://portal.test")  # type: ignore[arg-type]
+
+    def register(kind: str, **fields: str) -> str:
+        token = csrf(visitor.get(f"/register/{kind}").text)
+        return visitor.post(
+            f"/register/{kind}", data={**fields, "csrf_token": token, "password": PASSWORD}
+        ).text
+
+    people = {"first_name": "Ada", "last_name": "Ng", "email": "ada@example.com"}
+    done = register(
+        "business",
+        company_name="Alamo Tacos LLC",
+        address1="1 Main St",
+        city="San Antonio",
+        zip="78205",
+        user_id="alamo.admin",
+        **people,
+    )
+    assert "Your account is ready" in done
+    pending = register(
+        "user", company_name="alamo tacos llc", role="user", user_id="alamo.clerk", **people
+    )
+    assert "waiting for approval" in pending
+    admin = session(app, "alamo.admin")
+    page = admin.get("/approvals").text
+    admin.post("/accounts/alamo.clerk/approve", data={"csrf_token": csrf(page)})
+    page = admin.get("/esiids").text
+    admin.post(
+        "/esiids",
+        data={
+            "esiid": ESIID,
+            "meter_number": "M77",
+            "rep_name": "Lone Star Power",
+            "csrf_token": csrf(page),
+        },
+    )
+    clerk = session(app, "alamo.clerk")
+    assert ESIID in clerk.get("/esiids").text, "the business's ESIIDs are its people's"
+    assert "Business customer user" in clerk.get("/").text

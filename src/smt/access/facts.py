@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, select
 
 from smt.access.policy import EsiidFacts, Occupancy, Principal, occupancy_end
 from smt.accounts.model import Role
@@ -38,9 +41,7 @@ def esiid_facts(conn: Connection, principal: Principal, esiid: str) -> EsiidFact
         rows = conn.execute(
             select(c.occupancy_start, c.occupancy_end)
             .join(account, account.c.id == c.account_id)
-            .where(
-                account.c.user_id == principal.user_id, c.esiid == esiid, c.detached_at.is_(None)
-            )
+            .where(_attached_to(principal), c.esiid == esiid, c.detached_at.is_(None))
         )
         found = []
         for start, end in rows:
@@ -49,3 +50,25 @@ def esiid_facts(conn: Connection, principal: Principal, esiid: str) -> EsiidFact
             found.append(Occupancy(start, min(ends) if ends else None))
         occupancies = tuple(found)
     return EsiidFacts(esiid, tdsp.code if tdsp else None, periods, occupancies)
+
+
+def _attached_to(principal: Principal) -> Any:
+    """A residential customer's own ESIIDs; a business's ESIIDs are its company's."""
+    if principal.role is Role.CUSTOMER or principal.company_id is None:
+        return account.c.user_id == principal.user_id
+    return account.c.company_id == principal.company_id
+
+
+def attached_esiids(conn: Connection, principal: Principal) -> list[tuple[str, date]]:
+    """The ESIIDs a customer (or a business's people) see, with the first day they see."""
+    if principal.role not in CUSTOMER_ROLES:
+        return []
+    c = customer_esiid.c
+    rows = conn.execute(
+        select(c.esiid, func.min(c.occupancy_start))
+        .join(account, account.c.id == c.account_id)
+        .where(_attached_to(principal), c.detached_at.is_(None))
+        .group_by(c.esiid)
+        .order_by(c.esiid)
+    )
+    return [(esiid, start) for esiid, start in rows]

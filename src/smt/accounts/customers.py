@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -14,7 +15,7 @@ from smt.accounts.profiles import Person
 from smt.domain.central_time import today_in_central
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.domain.rep_of_record import RorReason
-from smt.store.accounts_tables import company, company_duns, customer_esiid
+from smt.store.accounts_tables import account, company, company_duns, customer_esiid
 from smt.store.schema import meter, rep_of_record
 
 
@@ -140,13 +141,15 @@ class CustomerService:
         account_id = records.account_id(conn, user_id, missing_ok=True)
         if account_id is None or not may(actor, Action.DETACH_ESIID, target):
             raise WorkflowError("no such ESIID on an account you may manage")
+        owners: Any = customer_esiid.c.account_id == account_id
+        if actor.role is Role.NRC_ADMIN and actor.user_id == user_id:
+            # A business's ESIID is the company's: it leaves every account of the company.
+            owners = customer_esiid.c.account_id.in_(
+                select(account.c.id).where(account.c.company_id == actor.company_id)
+            )
         result = conn.execute(
             update(customer_esiid)
-            .where(
-                customer_esiid.c.account_id == account_id,
-                customer_esiid.c.esiid == esiid,
-                customer_esiid.c.detached_at.is_(None),
-            )
+            .where(owners, customer_esiid.c.esiid == esiid, customer_esiid.c.detached_at.is_(None))
             .values(detached_at=now, detached_by=actor.user_id)
         )
         if result.rowcount == 0:

@@ -37,6 +37,12 @@ from smt.store.accounts_tables import (
     system_account,
 )
 
+_ROLES_OF_KIND = {
+    CompanyKind.REP: {True: Role.REP_ADMIN, False: Role.REP_USER},
+    CompanyKind.TDSP: {True: Role.TDSP_ADMIN, False: Role.TDSP_USER},
+    CompanyKind.CUSTOMER: {True: Role.NRC_ADMIN, False: Role.NRC_USER},
+}
+
 
 class AccountService:
     def __init__(self, passwords: Passwords) -> None:
@@ -224,6 +230,33 @@ class AccountService:
         )
         return account_name
 
+    def register_business(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        profile: CompanyProfile,
+        user_id: str,
+        person: Person,
+        password: str,
+    ) -> int:
+        """A non-residential customer company and its first administrator, active at once:
+        the company's ESIIDs are proved one by one when they are attached."""
+        company_id = records.new_company(conn, profile, CompanyKind.CUSTOMER, Status.ACTIVE, now)
+        records.new_account(
+            conn,
+            self._passwords,
+            now=now,
+            actor=user_id,
+            user_id=user_id,
+            person=person,
+            password=password,
+            role=Role.NRC_ADMIN,
+            company_id=company_id,
+            status=Status.ACTIVE,
+        )
+        return company_id
+
     # --- REP companies and their DUNS -------------------------------------------------------
 
     def register_rep_company(
@@ -383,20 +416,24 @@ class AccountService:
         *,
         now: datetime,
         company_name: str,
-        role: Role,
+        role: Role | None = None,
+        administrator: bool = False,
         user_id: str,
         person: Person,
         password: str,
     ) -> str:
         """A new user or administrator of a company found by name; waits for one of its
-        administrators."""
+        administrators. Without `role`, the company's kind decides it (REP, TDSP, business
+        customer), with `administrator` choosing between its administrator and user roles."""
         row = conn.execute(
             select(company.c.id, company.c.kind, company.c.status).where(
                 company.c.name_key == company_key(company_name)
             )
         ).first()
-        if row is None or row.status != Status.ACTIVE:
+        if row is None or row.status != Status.ACTIVE or row.kind == CompanyKind.OPERATOR:
             raise WorkflowError(f"no active company named {company_name!r}")
+        if role is None:
+            role = _ROLES_OF_KIND[CompanyKind(row.kind)][administrator]
         if role.company_kind is None or role.company_kind.value != row.kind:
             raise WorkflowError(f"a {row.kind} company has no {role.value} accounts")
         if role is Role.REP_ADMIN:

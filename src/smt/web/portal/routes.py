@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select, update
 
+from smt.access.facts import attached_esiids
 from smt.accounts import customer_service
 from smt.accounts.broadcasts import Audience, Broadcast, publish
 from smt.accounts.model import Role, Status, Transition, WorkflowError
@@ -22,13 +23,13 @@ from smt.store.accounts_tables import (
     account_duns,
     company,
     company_duns,
-    customer_esiid,
 )
 from smt.web.portal.context import LANGUAGE_COOKIE, SESSION_COOKIE, Portal, Visit
 from smt.web.portal.i18n import LANGUAGES
 
 ADMIN_ROLES = (Role.OPERATOR, Role.TDSP_ADMIN, Role.REP_ADMIN, Role.NRC_ADMIN)
 CUSTOMER_ROLES = (Role.CUSTOMER, Role.NRC_ADMIN, Role.NRC_USER)
+REGISTRATIONS = ("rep", "user", "customer", "business")
 
 
 def portal_router(portal: Portal) -> APIRouter:
@@ -131,14 +132,14 @@ def portal_router(portal: Portal) -> APIRouter:
     @router.get("/register/{kind}", response_class=HTMLResponse)
     def register_page(request: Request, kind: str) -> Response:
         visit = portal.visit(request)
-        if kind not in ("rep", "user", "customer"):
+        if kind not in REGISTRATIONS:
             return portal.not_found(visit)
         return portal.render(visit, f"register_{kind}.html", errors={}, values={})
 
     @router.post("/register/{kind}", response_class=HTMLResponse)
     async def register(request: Request, kind: str) -> Response:
         visit = portal.visit(request)
-        if kind not in ("rep", "user", "customer"):
+        if kind not in REGISTRATIONS:
             return portal.not_found(visit)
         form = await form_of(request)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
@@ -175,13 +176,29 @@ def portal_router(portal: Portal) -> APIRouter:
                         person=person,
                         password=form.get("password", ""),
                     )
+                elif kind == "business":
+                    hub.accounts.register_business(
+                        conn,
+                        now=now,
+                        profile=CompanyProfile(
+                            form.get("company_name", ""),
+                            form.get("address1", ""),
+                            form.get("address2", ""),
+                            form.get("city", ""),
+                            form.get("state", "TX"),
+                            "US",
+                            form.get("zip", ""),
+                        ),
+                        user_id=form.get("user_id", ""),
+                        person=person,
+                        password=form.get("password", ""),
+                    )
                 elif kind == "user":
-                    role = Role.REP_ADMIN if form.get("role") == "admin" else Role.REP_USER
                     hub.accounts.register_account(
                         conn,
                         now=now,
                         company_name=form.get("company_name", ""),
-                        role=role,
+                        administrator=form.get("role") == "admin",
                         user_id=form.get("user_id", ""),
                         person=person,
                         password=form.get("password", ""),
@@ -203,7 +220,7 @@ def portal_router(portal: Portal) -> APIRouter:
                 errors={"form": str(error)},
                 values=values,
             )
-        text = "registered_active" if kind == "customer" else "registered_pending"
+        text = "registered_active" if kind in ("customer", "business") else "registered_pending"
         return portal.render(visit, "message.html", title="registered", text=text)
 
     # --- customers' ESIIDs --------------------------------------------------------------------
@@ -214,15 +231,7 @@ def portal_router(portal: Portal) -> APIRouter:
         if visit.session is None or visit.role not in CUSTOMER_ROLES:
             return portal.not_found(visit)
         with hub.engine.connect() as conn:
-            mine = conn.execute(
-                select(customer_esiid.c.esiid, customer_esiid.c.occupancy_start)
-                .join(account, account.c.id == customer_esiid.c.account_id)
-                .where(
-                    account.c.user_id == visit.session.principal.user_id,
-                    customer_esiid.c.detached_at.is_(None),
-                )
-                .order_by(customer_esiid.c.esiid)
-            ).all()
+            mine = attached_esiids(conn, visit.session.principal)
         return portal.render(visit, "esiids.html", mine=mine, errors={}, values={})
 
     @router.post("/esiids", response_class=HTMLResponse)
