@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 
 from smt.accounts import audit
 from smt.accounts.model import Transition
@@ -129,3 +130,11 @@ def test_a_suspended_account_loses_its_sessions(conn: Connection) -> None:
     ACCOUNTS.transition(conn, rosa, "ops.luis", Transition.SUSPEND, now=NOW)
     assert SESSIONS.resolve(conn, login.token, kind=SessionKind.PORTAL, now=NOW) is None
     assert _login(conn, user_id="ops.luis") is LoginRefusal.INACTIVE
+
+
+def test_the_audit_log_is_append_only(conn: Connection) -> None:
+    assert audit.events_about(conn, "account:ops.rosa"), "the operator's creation is audited"
+    for statement in ("UPDATE audit_event SET actor = 'someone else'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="append-only"), conn.begin_nested():
+            conn.exec_driver_sql(statement)
+    assert audit.events_about(conn, "account:ops.rosa")[0][1] == "create-account"
