@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from smt.accounts.model import WorkflowError
 from smt.accounts.profiles import CompanyProfile, Person
@@ -64,6 +65,13 @@ def run(args: argparse.Namespace, hub: Hub) -> int:
         return _run(args, hub)
     except WorkflowError as error:
         print(f"smt accounts {args.accounts_command}: {error}", file=sys.stderr)
+        return 2
+    except IntegrityError:
+        print(
+            f"smt accounts {args.accounts_command}: a name, ID, DUNS or certificate is "
+            "already taken",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -185,10 +185,10 @@ def test_the_portal_from_registration_to_spanish(browser_page: Page, portal_url:
     log_in(page, url, spanish_login)
     expect(page.get_by_role("heading", name="Bienvenido, Customer")).to_be_visible()
     page.get_by_role("link", name="Mis ESIID").click()
-    expect(page.get_by_role("cell", name="10443720999").first).to_be_visible()
+    expect(page.get_by_role("cell", name="1044372099").first).to_be_visible()
     shot(page, "05-customer-service-spanish")
     page.get_by_role("button", name="Cerrar sesión").click()
-    expect(page.get_by_role("link", name="Español")).to_be_visible()  # the browser's language
+    expect(page.get_by_role("button", name="Español")).to_be_visible()  # the browser's language
 
     # The operator publishes a broadcast for everyone.
     log_in(page, url, "ops.rosa")
@@ -205,7 +205,7 @@ def test_the_portal_from_registration_to_spanish(browser_page: Page, portal_url:
     log_in(page, url, "bb.user")
     expect(page.get_by_role("heading", name="Welcome, Beto")).to_be_visible()
     expect(page.get_by_role("link", name="Approvals and users")).to_have_count(0)
-    page.get_by_role("link", name="Español").click()
+    page.get_by_role("button", name="Español").click()
     expect(page.get_by_role("heading", name="Bienvenido, Beto")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Mantenimiento el domingo de 02:00 a 04:00 CT.")
     expect(page.locator("html")).to_have_attribute("lang", "es")

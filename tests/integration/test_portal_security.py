@@ -21,10 +21,10 @@ PASSWORD = "Correct-Horse-42"
 
 
 @pytest.fixture
-def client(sqlite_hub: Hub) -> Iterator[TestClient]:
-    with sqlite_hub.engine.begin() as conn:
-        now = sqlite_hub.clock.now()
-        sqlite_hub.accounts.add_tdsp(
+def client(hub: Hub) -> Iterator[TestClient]:
+    with hub.engine.begin() as conn:
+        now = hub.clock.now()
+        hub.accounts.add_tdsp(
             conn,
             now=now,
             tdsp_code="ONCOR",
@@ -32,7 +32,7 @@ def client(sqlite_hub: Hub) -> Iterator[TestClient]:
             person=Person("Olga", "Ruiz", "o@example.com"),
             password=PASSWORD,
         )
-        sqlite_hub.accounts.add_rep(
+        hub.accounts.add_rep(
             conn,
             now=now,
             profile=CompanyProfile("Lone Star Power"),
@@ -41,14 +41,14 @@ def client(sqlite_hub: Hub) -> Iterator[TestClient]:
             person=Person("Lia", "Soto", "l@example.com"),
             password=PASSWORD,
         )
-        sqlite_hub.customers.register_customer(
+        hub.customers.register_customer(
             conn,
             now=now,
             user_id="maria.h",
             person=Person("Maria", "Hernandez", "m@example.com"),
             password=PASSWORD,
         )
-    with TestClient(create_app(sqlite_hub), base_url="https://portal.test") as test_client:
+    with TestClient(create_app(hub), base_url="https://portal.test") as test_client:
         yield test_client
 
 
@@ -113,16 +113,16 @@ def test_a_user_reaching_an_administrator_url_sees_not_found(client: TestClient)
 
 
 def test_an_esiid_that_is_not_yours_answers_like_one_that_does_not_exist(
-    client: TestClient, sqlite_hub: Hub, tmp_path: Path
+    client: TestClient, hub: Hub, tmp_path: Path
 ) -> None:
-    sqlite_hub.ingester.ingest(
+    hub.ingester.ingest(
         write_csv_file(
             tmp_path,
             InboundKind.METER_FULL,
             [[ESIID, "M77", "Itron", "OpenWay", "RES", "1", "C", "15", "SE1.0", "20200101", ""]],
         )
     )
-    sqlite_hub.ingester.ingest(
+    hub.ingester.ingest(
         write_csv_file(tmp_path, InboundKind.ROR_FULL, [[ESIID, "111111111", "20250601"]])
     )
     log_in(client, "maria.h")

@@ -22,10 +22,10 @@ PASSWORD = "Correct-Horse-42"
 
 
 @pytest.fixture
-def app(sqlite_hub: Hub) -> Iterator[object]:
-    with sqlite_hub.engine.begin() as conn:
-        now = sqlite_hub.clock.now()
-        sqlite_hub.accounts.add_tdsp(
+def app(hub: Hub) -> Iterator[object]:
+    with hub.engine.begin() as conn:
+        now = hub.clock.now()
+        hub.accounts.add_tdsp(
             conn,
             now=now,
             tdsp_code="ONCOR",
@@ -33,7 +33,7 @@ def app(sqlite_hub: Hub) -> Iterator[object]:
             person=Person("Olga", "Ruiz", "o@example.com"),
             password=PASSWORD,
         )
-        sqlite_hub.accounts.add_rep(
+        hub.accounts.add_rep(
             conn,
             now=now,
             profile=CompanyProfile("Lone Star Power"),
@@ -42,7 +42,7 @@ def app(sqlite_hub: Hub) -> Iterator[object]:
             person=Person("Lia", "Soto", "l@example.com"),
             password=PASSWORD,
         )
-    yield create_app(sqlite_hub)
+    yield create_app(hub)
 
 
 def session(app: object, user_id: str) -> TestClient:
@@ -63,9 +63,7 @@ def csrf(page: str) -> str:
     return found.group(1)
 
 
-def test_a_duns_added_later_waits_for_a_tdsp_then_goes_to_a_user(
-    app: object, sqlite_hub: Hub
-) -> None:
+def test_a_duns_added_later_waits_for_a_tdsp_then_goes_to_a_user(app: object, hub: Hub) -> None:
     admin = session(app, "lsp.admin")
     token = csrf(admin.get("/approvals").text)
     admin.post("/duns/request", data={"duns": "1111111110002", "csrf_token": token})
@@ -75,10 +73,10 @@ def test_a_duns_added_later_waits_for_a_tdsp_then_goes_to_a_user(
     tdsp.post("/duns/1111111110002/approve", data={"csrf_token": csrf(page)})
     assert "1111111110002" not in tdsp.get("/approvals").text
 
-    with sqlite_hub.engine.begin() as conn:
-        sqlite_hub.accounts.register_account(
+    with hub.engine.begin() as conn:
+        hub.accounts.register_account(
             conn,
-            now=sqlite_hub.clock.now(),
+            now=hub.clock.now(),
             company_name="Lone Star Power",
             role=Role.REP_USER,
             user_id="lsp.user",
@@ -101,7 +99,7 @@ def test_a_duns_added_later_waits_for_a_tdsp_then_goes_to_a_user(
 def test_customer_service_logins_see_what_customers_see(app: object) -> None:
     admin = session(app, "lsp.admin")
     page = admin.get("/customer-service").text
-    logins = re.findall(r"<td>(cs\d+\.[a-z.]+)</td>", page)
+    logins = re.findall(r"<td>(cs\+\d+\.[a-z.]+)</td>", page)
     assert [login.split(".", 1)[1] for login in logins] == [
         "res.en",
         "res.es",
@@ -121,29 +119,29 @@ def test_customer_service_logins_see_what_customers_see(app: object) -> None:
     assert refused.status_code == 404
 
     english, spanish, nrc_admin, nrc_user = (session(app, login) for login in logins)
-    assert "10443720999" in english.get("/esiids").text
+    assert "1044372099" in english.get("/esiids").text
     assert "Mis ESIID" in spanish.get("/").text
     business = nrc_user.get("/esiids").text
-    assert "10443720999" in business
+    assert "1044372099" in business
     assert "Remove" not in business, "a business user sees but does not manage"
     page = nrc_admin.get("/esiids").text
-    esiid = re.search(r"<td>(10443720999\d+)</td>", page)
+    esiid = re.search(r"<td>(1044372099\d+)</td>", page)
     assert esiid is not None
     nrc_admin.post(f"/esiids/{esiid.group(1)}/detach", data={"csrf_token": csrf(page)})
     assert esiid.group(1) not in nrc_admin.get("/esiids").text
 
 
 def test_a_business_registers_and_its_people_share_its_esiids(
-    app: object, sqlite_hub: Hub, tmp_path: Path
+    app: object, hub: Hub, tmp_path: Path
 ) -> None:
-    sqlite_hub.ingester.ingest(
+    hub.ingester.ingest(
         write_csv_file(
             tmp_path,
             InboundKind.METER_FULL,
             [[ESIID, "M77", "Itron", "OpenWay", "COM", "1", "C", "15", "SE1.0", "20200101", ""]],
         )
     )
-    sqlite_hub.ingester.ingest(
+    hub.ingester.ingest(
         write_csv_file(tmp_path, InboundKind.ROR_FULL, [[ESIID, "111111111", "20250601"]])
     )
     visitor = TestClient(app, base_url="https://portal.test")  # type: ignore[arg-type]

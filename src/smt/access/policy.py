@@ -110,6 +110,10 @@ class Target:
 
 def may(principal: Principal, action: Action, target: Target) -> bool:
     role = principal.role
+    if action in (Action.APPROVE_ACCOUNT, Action.MANAGE_ACCOUNT) and (
+        target.user_id == principal.user_id
+    ):
+        return False  # nobody approves, suspends or deletes themselves, operators included
     if role is Role.OPERATOR:
         return True
     same_company = principal.company_id is not None and principal.company_id == target.company_id

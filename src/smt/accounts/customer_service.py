@@ -3,8 +3,10 @@ non-residential administrator, non-residential user), given when the REP company
 
 They see exactly the screens a customer sees, over fictitious ESIIDs that carry representative
 usage. The fictitious ESIIDs are Oncor-shaped numbers in a block no real premise uses
-(10443720999xxxxxx); the REP company is their REP of Record, so its own staff see them too. The
-logins have no password until one of the REP's administrators sets one.
+(1044372099xxxxxxx); the REP company is their REP of Record, so its own staff see them too. The
+logins have no password until one of the REP's administrators sets one. Their user IDs carry a
+`+`, which registered user IDs may not, so nobody can take one first; their business company is
+outside the namespace of company names, and nobody can join it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from smt.access.policy import Principal
 from smt.accounts import audit, records
-from smt.accounts.model import CompanyKind, Role, Status, WorkflowError, user_key
+from smt.accounts.model import CompanyKind, NotYours, Role, Status, user_key
 from smt.accounts.passwords import Passwords
-from smt.accounts.profiles import CompanyProfile
 from smt.domain.central_time import CENTRAL, slot_count, slot_start, today_in_central
 from smt.domain.interval_day import pack_wh
 from smt.domain.rep_of_record import RorReason
@@ -39,7 +40,7 @@ LOGINS = (
 
 
 def fictitious_esiid(rep_company_id: int, *, commercial: bool) -> str:
-    return f"10443720999{rep_company_id % 100_000:05d}{2 if commercial else 1}"
+    return f"1044372099{rep_company_id:06d}{2 if commercial else 1}"
 
 
 def representative_day(day: date, *, commercial: bool) -> list[int]:
@@ -68,16 +69,18 @@ def provision(
 ) -> list[str]:
     """Create the customer-service company, its four logins, their fictitious ESIIDs and
     representative usage. Returns the user IDs."""
-    cs_company = records.new_company(
-        conn,
-        CompanyProfile(f"{rep_name} customer service"),
-        CompanyKind.CUSTOMER,
-        Status.ACTIVE,
-        now,
-    )
-    conn.execute(
-        update(company).where(company.c.id == cs_company).values(serves_company_id=rep_company_id)
-    )
+    cs_company = conn.execute(
+        insert(company)
+        .values(
+            kind=CompanyKind.CUSTOMER.value,
+            name=f"{rep_name} customer service",
+            name_key=f"\tcustomer-service:{rep_company_id}",  # no name can fold to this
+            status=Status.ACTIVE.value,
+            serves_company_id=rep_company_id,
+            created_at=now,
+        )
+        .returning(company.c.id)
+    ).scalar_one()
     today = today_in_central(now)
     first_day = today - timedelta(days=SAMPLE_DAYS)
     esiids = {kind: fictitious_esiid(rep_company_id, commercial=kind) for kind in (False, True)}
@@ -96,13 +99,15 @@ def provision(
     _sample_usage(conn, esiids, duns=duns, first=first_day, last=today - timedelta(days=1), now=now)
     created = []
     for suffix, role, language, commercial in LOGINS:
-        user_id = f"cs{rep_company_id}.{suffix}"
+        user_id = f"cs+{rep_company_id}.{suffix}"
         result = conn.execute(
             insert(account)
             .values(
                 user_id=user_id,
                 user_key=user_key(user_id),
-                company_id=cs_company,
+                # A residential customer has no company; the business logins share one.
+                company_id=cs_company if commercial else None,
+                service_login_of=rep_company_id,
                 role=role.value,
                 status=Status.ACTIVE.value,
                 first_name="Customer",
@@ -124,6 +129,14 @@ def provision(
             )
         )
         created.append(user_id)
+        audit.record(
+            conn,
+            at=now,
+            actor="system",
+            action="create-account",
+            subject=f"account:{user_id}",
+            details={"role": role.value},
+        )
     audit.record(
         conn,
         at=now,
@@ -189,8 +202,7 @@ def logins_of(conn: Connection, rep_company_id: int) -> list[tuple[str, str, boo
     """(user ID, role, has a password) of a REP company's customer-service logins."""
     rows = conn.execute(
         select(account.c.user_id, account.c.role, account.c.password_hash)
-        .join(company, company.c.id == account.c.company_id)
-        .where(company.c.serves_company_id == rep_company_id)
+        .where(account.c.service_login_of == rep_company_id)
         .order_by(account.c.id)
     )
     return [(uid, role, bool(digest)) for uid, role, digest in rows]
@@ -206,12 +218,14 @@ def set_password(
     now: datetime,
 ) -> None:
     if actor.role is not Role.REP_ADMIN or actor.company_id is None:
-        raise WorkflowError("no such customer-service login of your company")
+        raise NotYours("no such customer-service login of your company")
     if user_id not in {uid for uid, _, _ in logins_of(conn, actor.company_id)}:
-        raise WorkflowError("no such customer-service login of your company")
+        raise NotYours("no such customer-service login of your company")
+    account_id = conn.execute(select(account.c.id).where(account.c.user_id == user_id)).scalar_one()
+    records.end_sessions(conn, account_id, now=now)  # whoever held the old password is out
     conn.execute(
         update(account)
-        .where(account.c.user_id == user_id)
+        .where(account.c.id == account_id)
         .values(
             password_hash=passwords.hash(password, user_id=user_id),
             failed_logins=0,

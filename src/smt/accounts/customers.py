@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from smt.access.policy import Action, Principal, Target, may
 from smt.accounts import audit, records
@@ -15,7 +15,13 @@ from smt.accounts.profiles import Person
 from smt.domain.central_time import today_in_central
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.domain.rep_of_record import RorReason
-from smt.store.accounts_tables import account, company, company_duns, customer_esiid
+from smt.store.accounts_tables import (
+    account,
+    audit_event,
+    company,
+    company_duns,
+    customer_esiid,
+)
 from smt.store.schema import meter, rep_of_record
 
 
@@ -94,6 +100,17 @@ class CustomerService:
             if RorReason(reason) in (RorReason.MOVE_IN, RorReason.NEW):
                 break
         account_id = records.account_id(conn, actor.user_id)
+        if (
+            conn.execute(
+                select(customer_esiid.c.id).where(
+                    customer_esiid.c.account_id == account_id,
+                    customer_esiid.c.esiid == number,
+                    customer_esiid.c.detached_at.is_(None),
+                )
+            ).first()
+            is not None
+        ):
+            raise WorkflowError("this ESIID is already on your account")
         conn.execute(
             insert(customer_esiid).values(
                 account_id=account_id, esiid=number, occupancy_start=start, attached_at=now
@@ -132,6 +149,14 @@ class CustomerService:
                     account_id=account_id, esiid=number, occupancy_start=start, attached_at=now
                 )
             )
+            audit.record(
+                conn,
+                at=now,
+                actor="cli",
+                action="attach-esiid",
+                subject=f"esiid:{number}",
+                details={"account": user_id, "from": start.isoformat()},
+            )
         return user_id
 
     def detach_esiid(
@@ -169,3 +194,21 @@ def _tdsp_of(esiid: str) -> str | None:
         return Esiid.parse(esiid).tdsp.code
     except InvalidEsiid:
         return None
+
+
+ATTACH_ATTEMPTS_PER_DAY = 10
+
+
+def attach_attempts_left(conn: Connection, user_id: str, *, now: datetime) -> bool:
+    """Whether the account may try to prove another ESIID today: failed proofs are counted
+    (audited) so that guessing a meter number or a REP name is slow and leaves a trace."""
+    failures = conn.execute(
+        select(func.count())
+        .select_from(audit_event)
+        .where(
+            audit_event.c.actor == user_id,
+            audit_event.c.action == "attach-esiid-failed",
+            audit_event.c.at > now - timedelta(days=1),
+        )
+    ).scalar_one()
+    return int(failures) < ATTACH_ATTEMPTS_PER_DAY

@@ -81,6 +81,10 @@ class WorkflowError(ValueError):
     """A transition or request the rules refuse; the message says why."""
 
 
+class NotYours(WorkflowError):
+    """What was asked for does not exist for the asker (absent or refused, alike)."""
+
+
 def next_status(current: Status, transition: Transition) -> Status:
     allowed, result = TRANSITIONS[transition]
     if current not in allowed:

@@ -1,10 +1,45 @@
-"""What people and companies say about themselves, checked before it is stored."""
+"""What people and companies say about themselves, checked before it is stored: every field
+within its column's size and free of control characters, so odd input is a clear refusal,
+never a database error."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from smt.accounts.model import WorkflowError, company_key
+
+# field: (label, longest) — the longest matches the column it is stored in
+PERSON_FIELDS = {
+    "first_name": ("first name", 60),
+    "last_name": ("last name", 60),
+    "middle_initial": ("middle initial", 1),
+    "suffix": ("suffix", 10),
+    "phone": ("phone", 20),
+    "email": ("e-mail", 254),
+}
+COMPANY_FIELDS = {
+    "name": ("company name", 100),  # room for " customer service" in 120
+    "address1": ("address", 100),
+    "address2": ("second address line", 100),
+    "city": ("city", 60),
+    "state": ("state", 2),
+    "country": ("country", 2),
+    "zip": ("ZIP code", 10),
+    "service_phone": ("customer service phone", 20),
+    "service_email": ("customer service e-mail", 254),
+}
+
+
+def clean(values: dict[str, str], limits: dict[str, tuple[str, int]]) -> dict[str, str]:
+    cleaned = {}
+    for field, (label, longest) in limits.items():
+        text = " ".join(values[field].split()) if field == "name" else values[field].strip()
+        if not text.isprintable():
+            raise WorkflowError(f"the {label} holds characters that cannot be printed")
+        if len(text) > longest:
+            raise WorkflowError(f"the {label} has at most {longest} characters")
+        cleaned[field] = text
+    return cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,23 +53,15 @@ class Person:
     language: str = "en"
 
     def columns(self) -> dict[str, str]:
-        if not self.first_name.strip() or not self.last_name.strip():
+        values = clean({f: getattr(self, f) for f in PERSON_FIELDS}, PERSON_FIELDS)
+        if not values["first_name"] or not values["last_name"]:
             raise WorkflowError("first and last name are required")
-        if len(self.middle_initial) > 1:
-            raise WorkflowError("a middle initial is one letter")
-        if "@" not in self.email or len(self.email) > 254 or " " in self.email.strip():
-            raise WorkflowError(f"{self.email!r} is not an e-mail address")
+        email = values["email"]
+        if email.count("@") != 1 or " " in email or email.startswith("@") or email.endswith("@"):
+            raise WorkflowError(f"{email!r} is not an e-mail address")
         if self.language not in ("en", "es"):
             raise WorkflowError("language is en or es")
-        return {
-            "first_name": self.first_name.strip(),
-            "last_name": self.last_name.strip(),
-            "email": self.email.strip(),
-            "middle_initial": self.middle_initial.strip(),
-            "suffix": self.suffix.strip(),
-            "phone": self.phone.strip(),
-            "language": self.language,
-        }
+        return {**values, "language": self.language}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +77,7 @@ class CompanyProfile:
     service_email: str = ""
 
     def columns(self) -> dict[str, str]:
-        if not self.name.strip():
+        values = clean({f: getattr(self, f) for f in COMPANY_FIELDS}, COMPANY_FIELDS)
+        if not values["name"]:
             raise WorkflowError("a company name is required")
-        return {
-            "name": " ".join(self.name.split()),
-            "name_key": company_key(self.name),
-            "address1": self.address1,
-            "address2": self.address2,
-            "city": self.city,
-            "state": self.state,
-            "country": self.country,
-            "zip": self.zip,
-            "service_phone": self.service_phone,
-            "service_email": self.service_email,
-        }
+        return {**values, "name_key": company_key(values["name"])}

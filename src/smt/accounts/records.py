@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from smt.accounts import audit
 from smt.accounts.model import (
@@ -18,7 +18,7 @@ from smt.accounts.model import (
 )
 from smt.accounts.passwords import Passwords
 from smt.accounts.profiles import CompanyProfile, Person
-from smt.store.accounts_tables import account, company, company_duns
+from smt.store.accounts_tables import account, company, company_duns, web_session
 
 
 def new_company(
@@ -79,6 +79,9 @@ def new_duns(conn: Connection, company_id: int, number: str, now: datetime) -> N
 
 
 def check_admin_room(conn: Connection, company_id: int, excluding: int | None = None) -> None:
+    # Lock the company's row first (PostgreSQL), so that concurrent registrations count one
+    # after another; SQLite lets one writer in at a time anyway.
+    conn.execute(select(company.c.id).where(company.c.id == company_id).with_for_update())
     counted = (Status.PENDING, Status.ACTIVE, Status.SUSPENDED)
     query = (
         select(func.count())
@@ -130,7 +133,7 @@ def new_account(
     audit.record(
         conn,
         at=now,
-        actor=actor,
+        actor=uid if actor.strip() == uid else actor,
         action="create-account",
         subject=f"account:{uid}",
         details={"role": role.value, "status": status.value},
@@ -145,3 +148,12 @@ def account_id(conn: Connection, user_id: str, *, missing_ok: bool = False) -> i
     if found is None and not missing_ok:
         raise WorkflowError(f"no account {user_id!r}")
     return None if found is None else int(found)
+
+
+def end_sessions(conn: Connection, account_id: int, *, now: datetime) -> None:
+    """End every session of an account (its password or its standing changed)."""
+    conn.execute(
+        update(web_session)
+        .where(web_session.c.account_id == account_id, web_session.c.ended_at.is_(None))
+        .values(ended_at=now)
+    )

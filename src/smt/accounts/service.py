@@ -198,6 +198,16 @@ class AccountService:
             raise WorkflowError(f"DUNS {number} is not an approved DUNS of a company in the hub")
         account_name = check_user_id(name)
         if (
+            certificate_sha256 is not None
+            and conn.execute(
+                select(system_account.c.id).where(
+                    system_account.c.certificate_sha256 == certificate_sha256
+                )
+            ).first()
+            is not None
+        ):
+            raise WorkflowError("that certificate is already bound to another system account")
+        if (
             conn.execute(
                 select(system_account.c.id).where(
                     system_account.c.name_key == user_key(account_name)
@@ -345,25 +355,41 @@ class AccountService:
             .where(company_duns.c.company_id == company_id, company_duns.c.status == "pending")
             .values(status="approved", decided_at=now, decided_by=actor)
         )
-        conn.execute(
-            update(account)
-            .where(
-                account.c.company_id == company_id,
-                account.c.role == Role.REP_ADMIN,
-                account.c.status == Status.PENDING,
+        admins = (
+            conn.execute(
+                update(account)
+                .where(
+                    account.c.company_id == company_id,
+                    account.c.role == Role.REP_ADMIN,
+                    account.c.status == Status.PENDING,
+                )
+                .values(status=Status.ACTIVE)
+                .returning(account.c.user_id)
             )
-            .values(status=Status.ACTIVE)
+            .scalars()
+            .all()
         )
         audit.record(
             conn, at=now, actor=actor, action="approve-company", subject=f"company:{company_id}"
         )
+        for admin in admins:
+            audit.record(
+                conn,
+                at=now,
+                actor=actor,
+                action="approve-account",
+                subject=f"account:{admin}",
+                details={"status": Status.ACTIVE.value},
+            )
         name = conn.execute(select(company.c.name).where(company.c.id == company_id)).scalar_one()
         first_duns = conn.execute(
             select(company_duns.c.duns)
             .where(company_duns.c.company_id == company_id, company_duns.c.status == "approved")
             .order_by(company_duns.c.requested_at, company_duns.c.duns)
             .limit(1)
-        ).scalar_one()
+        ).scalar()
+        if first_duns is None:
+            raise WorkflowError("a REP company is approved with at least one of its DUNS")
         customer_service.provision(
             conn, rep_company_id=company_id, rep_name=name, duns=first_duns, now=now
         )
@@ -380,17 +406,26 @@ class AccountService:
     def decide_duns(
         self, conn: Connection, actor: Principal, duns: str, *, now: datetime, approve: bool
     ) -> None:
+        number = _duns(duns)
         row = conn.execute(
-            select(company_duns.c.company_id, company_duns.c.status).where(
-                company_duns.c.duns == _duns(duns)
+            select(
+                company_duns.c.company_id,
+                company_duns.c.status,
+                company.c.status.label("company_status"),
             )
+            .join(company, company.c.id == company_duns.c.company_id)
+            .where(company_duns.c.duns == number)
         ).first()
-        if row is None or not may(
-            actor, Action.APPROVE_DUNS, Target(row.company_id, CompanyKind.REP)
+        # A new company's DUNS are decided with the company; here only later requests are.
+        if (
+            row is None
+            or row.company_status != Status.ACTIVE
+            or not may(actor, Action.APPROVE_DUNS, Target(row.company_id, CompanyKind.REP))
         ):
             raise WorkflowError("no DUNS request of yours to decide")  # alike when absent
         if row.status != "pending":
-            raise WorkflowError(f"DUNS {duns} is already {row.status}")
+            raise WorkflowError(f"DUNS {number} is already {row.status}")
+        duns = number
         conn.execute(
             update(company_duns)
             .where(company_duns.c.duns == duns)
@@ -426,11 +461,17 @@ class AccountService:
         administrators. Without `role`, the company's kind decides it (REP, TDSP, business
         customer), with `administrator` choosing between its administrator and user roles."""
         row = conn.execute(
-            select(company.c.id, company.c.kind, company.c.status).where(
-                company.c.name_key == company_key(company_name)
-            )
+            select(
+                company.c.id, company.c.kind, company.c.status, company.c.serves_company_id
+            ).where(company.c.name_key == company_key(company_name))
         ).first()
-        if row is None or row.status != Status.ACTIVE or row.kind == CompanyKind.OPERATOR:
+        # Nobody joins the operators or a REP's customer-service company.
+        if (
+            row is None
+            or row.status != Status.ACTIVE
+            or row.kind == CompanyKind.OPERATOR
+            or row.serves_company_id is not None
+        ):
             raise WorkflowError(f"no active company named {company_name!r}")
         if role is None:
             role = _ROLES_OF_KIND[CompanyKind(row.kind)][administrator]
@@ -473,9 +514,19 @@ class AccountService:
         if row is None or target is None or not may(actor, action, target):
             raise WorkflowError(f"no account {user_id!r} you may manage")  # alike when absent
         new = next_status(Status(row.status), change)
-        if change is Transition.REINSTATE and Role(row.role) is Role.REP_ADMIN:
+        if new is Status.ACTIVE and Role(row.role) is Role.REP_ADMIN:
             records.check_admin_room(conn, row.company_id, excluding=row.id)
-        conn.execute(update(account).where(account.c.id == row.id).values(status=new))
+        # Only from the status read above: a concurrent change makes this one fail, never
+        # produce a transition the state machine forbids.
+        changed = conn.execute(
+            update(account)
+            .where(account.c.id == row.id, account.c.status == row.status)
+            .values(status=new)
+        )
+        if changed.rowcount != 1:
+            raise WorkflowError(f"account {row.user_id} changed meanwhile; try again")
+        if new is not Status.ACTIVE:
+            records.end_sessions(conn, row.id, now=now)
         audit.record(
             conn,
             at=now,
@@ -490,7 +541,7 @@ class AccountService:
         self, conn: Connection, actor: Principal, user_id: str, duns: list[str], *, now: datetime
     ) -> None:
         row = conn.execute(
-            select(account.c.id, account.c.role, account.c.company_id).where(
+            select(account.c.id, account.c.user_id, account.c.role, account.c.company_id).where(
                 account.c.user_key == user_key(user_id)
             )
         ).first()
@@ -513,7 +564,7 @@ class AccountService:
             at=now,
             actor=actor.user_id,
             action="assign-duns",
-            subject=f"account:{user_id}",
+            subject=f"account:{row.user_id}",
             details={"duns": sorted(numbers)},
         )
 

@@ -56,6 +56,21 @@ class ActiveSession:
     first_name: str
 
 
+def _plausible_user_id(user_id: str) -> bool:
+    """Only what a user ID can be is looked up: no look-alike letters, no control characters."""
+    text = user_id.strip()
+    return 0 < len(text) <= 40 and text.isascii() and text.isprintable()
+
+
+def end_sessions(conn: Connection, account_id: int, *, now: datetime) -> None:
+    """End every session of an account (its password or standing changed)."""
+    conn.execute(
+        update(web_session)
+        .where(web_session.c.account_id == account_id, web_session.c.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -75,30 +90,35 @@ class Sessions:
     def login(
         self, conn: Connection, *, user_id: str, password: str, kind: SessionKind, now: datetime
     ) -> Login | LoginRefusal:
+        if not _plausible_user_id(user_id):
+            self._passwords.verify(self._decoy_hash(), password)
+            return LoginRefusal.BAD_CREDENTIALS
         row = conn.execute(
             select(
                 account.c.id,
                 account.c.user_id,
                 account.c.status,
                 account.c.password_hash,
-                account.c.failed_logins,
                 account.c.locked_until,
                 account.c.language,
             ).where(account.c.user_key == user_key(user_id))
         ).first()
-        if row is None:
+        # Every path costs one password check, so that timing tells nothing about whether an
+        # account exists, is locked, or has a password yet.
+        if row is None or row.password_hash is None:
             self._passwords.verify(self._decoy_hash(), password)
             audit.record(
                 conn,
                 at=now,
                 actor="anonymous",
                 action="login-failed",
-                subject=f"account:{user_id[:40]}",
+                subject=f"account:{user_id.strip()}",
                 details={"reason": "unknown"},
             )
             return LoginRefusal.BAD_CREDENTIALS
         subject = f"account:{row.user_id}"
         if row.locked_until is not None and row.locked_until > now:
+            self._passwords.verify(self._decoy_hash(), password)
             audit.record(
                 conn,
                 at=now,
@@ -109,16 +129,20 @@ class Sessions:
             )
             return LoginRefusal.LOCKED
         if not self._passwords.verify(row.password_hash, password):
-            failures = row.failed_logins + 1
-            locked = failures >= FAILURES_BEFORE_LOCKOUT
-            conn.execute(
+            # Counted in the database, so parallel guesses cannot overwrite each other's count.
+            failures = conn.execute(
                 update(account)
                 .where(account.c.id == row.id)
-                .values(
-                    failed_logins=0 if locked else failures,
-                    locked_until=now + LOCKOUT if locked else None,
+                .values(failed_logins=account.c.failed_logins + 1)
+                .returning(account.c.failed_logins)
+            ).scalar_one()
+            locked = failures >= FAILURES_BEFORE_LOCKOUT
+            if locked:
+                conn.execute(
+                    update(account)
+                    .where(account.c.id == row.id)
+                    .values(failed_logins=0, locked_until=now + LOCKOUT)
                 )
-            )
             audit.record(
                 conn,
                 at=now,
@@ -199,6 +223,13 @@ class Sessions:
         return ActiveSession(principal, row.csrf_token, row.language, row.first_name)
 
     def logout(self, conn: Connection, token: str, *, now: datetime) -> None:
+        ended = conn.execute(
+            select(account.c.user_id)
+            .join(web_session, web_session.c.account_id == account.c.id)
+            .where(web_session.c.token_sha256 == _digest(token))
+        ).scalar()
+        if ended is not None:
+            audit.record(conn, at=now, actor=ended, action="logout", subject=f"account:{ended}")
         conn.execute(
             update(web_session)
             .where(web_session.c.token_sha256 == _digest(token), web_session.c.ended_at.is_(None))

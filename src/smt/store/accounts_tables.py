@@ -72,6 +72,8 @@ account = Table(
     Column("email", String(254), nullable=False),
     Column("language", String(2), nullable=False, default="en"),
     Column("password_hash", Text),
+    # A REP's customer-service login: the REP company whose administrators hold it.
+    Column("service_login_of", ForeignKey("company.id")),
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -42,9 +44,32 @@ def create_app(hub: Hub) -> FastAPI:
     portal = Portal(hub, environments())
     app.include_router(portal_router(portal))
 
-    @app.exception_handler(404)
     def not_found(request: Request, _error: Exception) -> HTMLResponse:
-        # The same page as every portal denial: absence and refusal look alike.
+        # The same page as every portal denial: absence, refusal, a wrong method or a
+        # malformed path all look alike.
         return portal.not_found(portal.visit(request))
+
+    for status in (404, 405):
+        app.add_exception_handler(status, not_found)
+    app.add_exception_handler(RequestValidationError, not_found)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if headers.get("content-type", "").startswith("text/html"):
+            headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            )
+            headers.setdefault("Cache-Control", "no-store")
+        if request.url.scheme == "https":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
 
     return app

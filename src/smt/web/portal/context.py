@@ -6,9 +6,9 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
@@ -108,4 +108,33 @@ class Portal:
 
     def not_found(self, visit: Visit) -> HTMLResponse:
         """Every denial looks like this: nothing tells what exists."""
-        return self.render(visit, "not_found.html", status_code=404)
+        return self.render(visit, "not_found.html", status_code=404, back="/")
+
+
+class Fields:
+    """A submitted form's text fields (uploads are not part of any portal form)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
+
+    def get(self, name: str, default: str = "") -> str:
+        for key, value in self._pairs:
+            if key == name:
+                return value
+        return default
+
+    def getlist(self, name: str) -> list[str]:
+        return [value for key, value in self._pairs if key == name]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._pairs)
+
+
+async def read_form(request: Request) -> Fields:
+    # Reading the body is the only async part of a POST; the handler itself is synchronous and
+    # runs in the thread pool, so password hashing and database work never block the loop.
+    form = await request.form()
+    return Fields([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+
+
+FormFields = Annotated[Fields, Depends(read_form)]

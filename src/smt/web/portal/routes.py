@@ -11,11 +11,13 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from smt.access.facts import attached_esiids
-from smt.accounts import customer_service
+from smt.accounts import audit, customer_service
 from smt.accounts.broadcasts import Audience, Broadcast, publish
-from smt.accounts.model import Role, Status, Transition, WorkflowError
+from smt.accounts.customers import attach_attempts_left
+from smt.accounts.model import NotYours, Role, Status, Transition, WorkflowError
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.accounts.sessions import Login, LoginRefusal, SessionKind
 from smt.store.accounts_tables import (
@@ -24,7 +26,13 @@ from smt.store.accounts_tables import (
     company,
     company_duns,
 )
-from smt.web.portal.context import LANGUAGE_COOKIE, SESSION_COOKIE, Portal, Visit
+from smt.web.portal.context import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    FormFields,
+    Portal,
+    Visit,
+)
 from smt.web.portal.i18n import LANGUAGES
 
 ADMIN_ROLES = (Role.OPERATOR, Role.TDSP_ADMIN, Role.REP_ADMIN, Role.NRC_ADMIN)
@@ -35,10 +43,6 @@ REGISTRATIONS = ("rep", "user", "customer", "business")
 def portal_router(portal: Portal) -> APIRouter:
     router = APIRouter()
     hub = portal.hub
-
-    async def form_of(request: Request) -> dict[str, str]:
-        form = await request.form()
-        return {k: v for k, v in form.items() if isinstance(v, str)}
 
     def refused_csrf(visit: Visit) -> HTMLResponse:
         return portal.render(
@@ -56,9 +60,8 @@ def portal_router(portal: Portal) -> APIRouter:
         return portal.render(visit, "login.html", errors={}, values={})
 
     @router.post("/login", response_class=HTMLResponse)
-    async def login(request: Request) -> Response:
+    def login(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
             return refused_csrf(visit)
         with hub.engine.begin() as conn:
@@ -92,9 +95,8 @@ def portal_router(portal: Portal) -> APIRouter:
         return response
 
     @router.post("/logout")
-    async def logout(request: Request) -> Response:
+    def logout(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if visit.session is None or not portal.csrf_ok(visit, form.get("csrf_token")):
             return refused_csrf(visit)
         with hub.engine.begin() as conn:
@@ -110,11 +112,14 @@ def portal_router(portal: Portal) -> APIRouter:
             return redirect("/login")
         return portal.render(visit, "dashboard.html")
 
-    @router.get("/language/{language}")
-    def language(request: Request, language: str) -> Response:
+    @router.post("/language")
+    def language(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
+        language = form.get("language")
         if language not in LANGUAGES:
             return portal.not_found(visit)
+        if not portal.csrf_ok(visit, form.get("csrf_token")):
+            return refused_csrf(visit)
         if visit.session is not None:
             with hub.engine.begin() as conn:
                 conn.execute(
@@ -122,8 +127,9 @@ def portal_router(portal: Portal) -> APIRouter:
                     .where(account.c.user_id == visit.session.principal.user_id)
                     .values(language=language)
                 )
-        back = request.headers.get("referer", "/")
-        response = redirect(back if back.startswith(str(request.base_url)) else "/")
+        # Back to the page the visitor was on, and only ever to a path of this site.
+        back = form.get("back", "/")
+        response = redirect(back if back.startswith("/") and not back.startswith("//") else "/")
         response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
         return response
 
@@ -137,11 +143,10 @@ def portal_router(portal: Portal) -> APIRouter:
         return portal.render(visit, f"register_{kind}.html", errors={}, values={})
 
     @router.post("/register/{kind}", response_class=HTMLResponse)
-    async def register(request: Request, kind: str) -> Response:
+    def register(request: Request, kind: str, form: FormFields) -> Response:
         visit = portal.visit(request)
         if kind not in REGISTRATIONS:
             return portal.not_found(visit)
-        form = await form_of(request)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
             return refused_csrf(visit)
         person = Person(
@@ -211,13 +216,19 @@ def portal_router(portal: Portal) -> APIRouter:
                         person=person,
                         password=form.get("password", ""),
                     )
-        except WorkflowError as error:
+        except (WorkflowError, IntegrityError) as error:
+            # IntegrityError: another registration took the same ID, name or DUNS meanwhile.
+            message = (
+                str(error)
+                if isinstance(error, WorkflowError)
+                else ("that user ID, company name or DUNS was just taken; please choose another")
+            )
             values = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
             return portal.render(
                 visit,
                 f"register_{kind}.html",
                 status_code=400,
-                errors={"form": str(error)},
+                errors={"form": message},
                 values=values,
             )
         text = "registered_active" if kind in ("customer", "business") else "registered_pending"
@@ -235,40 +246,51 @@ def portal_router(portal: Portal) -> APIRouter:
         return portal.render(visit, "esiids.html", mine=mine, errors={}, values={})
 
     @router.post("/esiids", response_class=HTMLResponse)
-    async def attach(request: Request) -> Response:
+    def attach(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if visit.session is None or visit.role not in (Role.CUSTOMER, Role.NRC_ADMIN):
             return portal.not_found(visit)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
             return refused_csrf(visit)
+        principal, now = visit.session.principal, hub.clock.now()
         try:
             with hub.engine.begin() as conn:
+                if not attach_attempts_left(conn, principal.user_id, now=now):
+                    raise WorkflowError("too many attempts today")
                 hub.customers.attach_esiid(
                     conn,
-                    visit.session.principal,
-                    now=hub.clock.now(),
+                    principal,
+                    now=now,
                     esiid=form.get("esiid", ""),
                     meter_number=form.get("meter_number", ""),
                     rep_name=form.get("rep_name", ""),
                 )
         except WorkflowError:
-            # One answer for a wrong meter, a wrong REP and an ESIID that does not exist.
+            # One answer for a wrong meter, a wrong REP, an ESIID that does not exist and too
+            # many attempts; the failure is audited (and counted) in a transaction of its own.
+            with hub.engine.begin() as conn:
+                audit.record(
+                    conn,
+                    at=now,
+                    actor=principal.user_id,
+                    action="attach-esiid-failed",
+                    subject=f"esiid:{form.get('esiid', '')[:40]}",
+                )
+                mine = attached_esiids(conn, principal)
             values = {k: form.get(k, "") for k in ("esiid", "meter_number", "rep_name")}
             return portal.render(
                 visit,
                 "esiids.html",
                 status_code=400,
-                mine=[],
+                mine=mine,
                 errors={"form": "no_match"},
                 values=values,
             )
         return redirect("/esiids")
 
     @router.post("/esiids/{esiid}/detach")
-    async def detach(request: Request, esiid: str) -> Response:
+    def detach(request: Request, esiid: str, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if visit.session is None or visit.role not in (Role.CUSTOMER, Role.NRC_ADMIN):
             return portal.not_found(visit)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
@@ -359,11 +381,13 @@ def portal_router(portal: Portal) -> APIRouter:
         )
 
     @router.post("/approvals/company/{company_id}")
-    async def decide_company(request: Request, company_id: int) -> Response:
+    def decide_company(request: Request, company_id: str, form: FormFields) -> Response:
         visit = admin_visit(request)
-        form = await form_of(request)
         if visit is None or visit.session is None:
             return portal.not_found(portal.visit(request))
+        decision = form.get("decision")
+        if decision not in ("approve", "reject") or not _small_number(company_id):
+            return portal.not_found(visit)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
             return refused_csrf(visit)
         try:
@@ -371,18 +395,17 @@ def portal_router(portal: Portal) -> APIRouter:
                 hub.accounts.approve_company(
                     conn,
                     visit.session.principal,
-                    company_id,
+                    int(company_id),
                     now=hub.clock.now(),
-                    approve=form.get("decision") == "approve",
+                    approve=decision == "approve",
                 )
         except WorkflowError:
             return portal.not_found(visit)
         return redirect("/approvals")
 
     @router.post("/accounts/{user_id}/{change}")
-    async def change_account(request: Request, user_id: str, change: str) -> Response:
+    def change_account(request: Request, user_id: str, change: str, form: FormFields) -> Response:
         visit = admin_visit(request)
-        form = await form_of(request)
         if visit is None or visit.session is None or change not in set(Transition):
             return portal.not_found(portal.visit(request))
         if not portal.csrf_ok(visit, form.get("csrf_token")):
@@ -408,9 +431,8 @@ def portal_router(portal: Portal) -> APIRouter:
         return portal.render(visit, "customer_service.html", logins=logins, errors={})
 
     @router.post("/customer-service", response_class=HTMLResponse)
-    async def customer_service_password(request: Request) -> Response:
+    def customer_service_password(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if visit.session is None or visit.role is not Role.REP_ADMIN:
             return portal.not_found(visit)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
@@ -426,6 +448,8 @@ def portal_router(portal: Portal) -> APIRouter:
                     form.get("password", ""),
                     now=hub.clock.now(),
                 )
+        except NotYours:
+            return portal.not_found(visit)
         except WorkflowError as error:
             with hub.engine.connect() as conn:
                 logins = customer_service.logins_of(conn, principal.company_id or 0)
@@ -439,9 +463,8 @@ def portal_router(portal: Portal) -> APIRouter:
         return redirect("/customer-service")
 
     @router.post("/duns/request")
-    async def request_duns(request: Request) -> Response:
+    def request_duns(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if visit.session is None or visit.role is not Role.REP_ADMIN:
             return portal.not_found(visit)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
@@ -456,9 +479,8 @@ def portal_router(portal: Portal) -> APIRouter:
         return redirect("/approvals")
 
     @router.post("/duns/{duns}/{decision}")
-    async def decide_duns(request: Request, duns: str, decision: str) -> Response:
+    def decide_duns(request: Request, duns: str, decision: str, form: FormFields) -> Response:
         visit = admin_visit(request)
-        form = await form_of(request)
         if visit is None or visit.session is None or decision not in ("approve", "reject"):
             return portal.not_found(portal.visit(request))
         if not portal.csrf_ok(visit, form.get("csrf_token")):
@@ -477,14 +499,13 @@ def portal_router(portal: Portal) -> APIRouter:
         return redirect("/approvals")
 
     @router.post("/assign-duns/{user_id}")
-    async def assign_duns(request: Request, user_id: str) -> Response:
+    def assign_duns(request: Request, user_id: str, form: FormFields) -> Response:
         visit = portal.visit(request)
         if visit.session is None or visit.role is not Role.REP_ADMIN:
             return portal.not_found(visit)
-        form = await request.form()
-        if not portal.csrf_ok(visit, str(form.get("csrf_token") or "")):
+        if not portal.csrf_ok(visit, form.get("csrf_token")):
             return refused_csrf(visit)
-        chosen = [str(v) for v in form.getlist("duns")]
+        chosen = form.getlist("duns")
         try:
             with hub.engine.begin() as conn:
                 hub.accounts.assign_duns(
@@ -510,9 +531,8 @@ def portal_router(portal: Portal) -> APIRouter:
         )
 
     @router.post("/profile", response_class=HTMLResponse)
-    async def update_profile(request: Request) -> Response:
+    def update_profile(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if visit.session is None:
             return redirect("/login")
         if not portal.csrf_ok(visit, form.get("csrf_token")):
@@ -557,16 +577,15 @@ def portal_router(portal: Portal) -> APIRouter:
         return portal.render(visit, "broadcasts.html", errors={})
 
     @router.post("/broadcasts", response_class=HTMLResponse)
-    async def write_broadcast(request: Request) -> Response:
+    def write_broadcast(request: Request, form: FormFields) -> Response:
         visit = portal.visit(request)
-        form = await form_of(request)
         if visit.session is None or visit.role is not Role.OPERATOR:
             return portal.not_found(visit)
         if not portal.csrf_ok(visit, form.get("csrf_token")):
             return refused_csrf(visit)
         now = hub.clock.now()
         try:
-            hours = int(form.get("hours", "24"))
+            hours = min(max(int(form.get("hours", "24")), 1), 720)
             message = Broadcast(
                 Audience(form.get("audience", "everyone")),
                 form.get("text_en", ""),
@@ -583,3 +602,7 @@ def portal_router(portal: Portal) -> APIRouter:
         return redirect("/")
 
     return router
+
+
+def _small_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 0 < int(text[:12]) < 2**31 and len(text) < 12

@@ -227,11 +227,15 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=True),
+        sa.Column("service_login_of", sa.Integer(), nullable=True),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"], ["company.id"], name=op.f("fk_account_company_id_company")
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_login_of"], ["company.id"], name=op.f("fk_account_service_login_of_company")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
         sa.UniqueConstraint("user_id", name=op.f("uq_account_user_id")),
