@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from smt.accounts.model import WorkflowError
 
 MIN_LENGTH = 10
+MAX_LENGTH = 128
 
 
 class Passwords:
@@ -19,7 +20,7 @@ class Passwords:
         return self._hasher.hash(password)
 
     def verify(self, stored: str | None, password: str) -> bool:
-        if not stored:
+        if not stored or len(password) > 4 * MAX_LENGTH:
             return False
         try:
             return self._hasher.verify(stored, password)
@@ -30,6 +31,8 @@ class Passwords:
 def check_password(password: str, *, user_id: str) -> None:
     if len(password) < MIN_LENGTH:
         raise WorkflowError(f"a password has at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise WorkflowError(f"a password has at most {MAX_LENGTH} characters")
     if user_id.casefold() in password.casefold():
         raise WorkflowError("a password may not contain the user ID")
     kinds = sum(
