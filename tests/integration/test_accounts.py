@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from smt.access.facts import esiid_facts
 from smt.access.policy import Principal, may_see
-from smt.accounts import audit
+from smt.accounts import audit, customer_service
 from smt.accounts.customers import CustomerService
 from smt.accounts.model import Role, Status, Transition, WorkflowError
 from smt.accounts.passwords import Passwords
@@ -22,7 +22,7 @@ from smt.composition import Hub
 from smt.formats.file_names import InboundKind
 from smt.store.accounts_tables import account
 
-from builders import ESIID, NOW, write_csv_file
+from builders import ESIID, NOW, revisions, write_csv_file
 
 PASSWORD = "Correct-Horse-42"
 # Cheap hashing for tests only; the hub uses argon2's defaults.
@@ -309,3 +309,25 @@ def test_a_customer_attaches_an_esiid_by_proving_it(
 
         CUSTOMERS.detach_esiid(fresh, maria, user_id="maria.h", esiid=ESIID, now=NOW)
         assert not may_see(maria, esiid_facts(fresh, maria, ESIID), date(2026, 10, 1))
+
+
+def test_an_approved_rep_gets_customer_service_logins_with_usage(
+    hub: Hub, conn: Connection, tdsp_admin: Principal
+) -> None:
+    company_id = _register(conn)
+    SERVICE.approve_company(conn, tdsp_admin, company_id, now=NOW)
+    logins = customer_service.logins_of(conn, company_id)
+    conn.commit()
+    assert [(uid.split(".", 1)[1], role, has) for uid, role, has in logins] == [
+        ("res.en", "customer", False),
+        ("res.es", "customer", False),
+        ("nrc.admin", "nrc-admin", False),
+        ("nrc.user", "nrc-user", False),
+    ]
+    for commercial in (False, True):
+        days = revisions(
+            hub.engine, customer_service.fictitious_esiid(company_id, commercial=commercial)
+        )
+        assert len(days) == customer_service.SAMPLE_DAYS
+        assert all(isinstance(d, date) and len(v) in (92, 96, 100) for d, _, _, v in days)
+        assert sum(sum(v) for *_, v in days) > 0

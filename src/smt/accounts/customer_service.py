@@ -165,6 +165,8 @@ def _sample_usage(
         received_at=now,
         outcome="accepted",
     )
+    appender = appender_for(conn)
+    encode = appender.encoder()
     rows = []
     day = first
     while day <= last:
@@ -173,19 +175,19 @@ def _sample_usage(
             rows.append(
                 (
                     esiid,
-                    day,
+                    encode(day),
                     "C",
                     1,
                     len(values),
                     pack_wh(values),
                     "A" * len(values),
                     sum(values),
-                    now,
+                    encode(now),
                     file_id,
                 )
             )
         day += timedelta(days=1)
-    appender_for(conn).append_intervals(conn, rows)
+    appender.append_intervals(conn, rows)
     journal.close_file(
         conn,
         file_id,

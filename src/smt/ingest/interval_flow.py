@@ -71,6 +71,8 @@ def _persist(
     stored = latest_intervals(conn, {(r.esiid, r.day) for r in readings})
     with_registers = {(r.esiid, r.day) for r in readings if r.start_wh is not None}
     registers = latest_registers(conn, with_registers) if with_registers else {}
+    appender = appender_for(conn)
+    encode = appender.encoder()
     interval_rows: list[Row] = []
     register_rows: list[Row] = []
     results: list[_Result] = []
@@ -80,7 +82,7 @@ def _persist(
                 (r.line, r.key, Code.DUPLICATE_IN_FILE, f"{r.key} appears earlier in this file")
             )
             continue
-        held = stored.get((r.esiid, r.day, r.channel.value))
+        held = stored.get((r.esiid, r.day, r.channel))
         revision = _next_revision(held, r)
         if revision is None:
             assert held is not None  # noqa: S101 - only a held version can be newer
@@ -112,14 +114,14 @@ def _persist(
             interval_rows.append(
                 (
                     r.esiid,
-                    r.day,
-                    r.channel.value,
+                    encode(r.day),
+                    r.channel,  # a str enum: stored as its letter
                     revision,
                     len(r.qualities),
                     r.packed,
                     r.qualities,
                     r.total_wh,
-                    r.revised_at,
+                    encode(r.revised_at),
                     ctx.file_id,
                 )
             )
@@ -127,18 +129,17 @@ def _persist(
             register_rows.append(
                 (
                     r.esiid,
-                    r.day,
+                    encode(r.day),
                     register_revision,
                     r.start_wh,
                     r.end_wh,
                     r.end_wh - r.start_wh,
-                    r.revised_at,
+                    encode(r.revised_at),
                     ctx.file_id,
                 )
             )
         loaded = bool(revision or register_revision)
         results.append((r.line, r.key, Code.LOADED if loaded else Code.UNCHANGED, ""))
-    appender = appender_for(conn)
     appender.append_intervals(conn, interval_rows)
     appender.append_registers(conn, register_rows)
     return results

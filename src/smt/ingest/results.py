@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from smt.ingest.codes import Code
 from smt.store.journal import FindingRow, add_findings
 
-_DESCRIPTIONS = {code: code.description for code in Code}
+_CODE_COLUMNS = {code: (code.value, code.description) for code in Code}
 REPORT_HEADER = ("FILE", "LINE", "RECORD", "CODE", "DESCRIPTION", "DETAIL")
 FINDINGS_FLUSH = 500
 
@@ -64,7 +64,7 @@ class ResultReport:
     def rows(self, results: Sequence[tuple[int, str, Code, str]]) -> None:
         name = self.file_name
         self._writer.writerows(
-            (name, line, record, code.value, _DESCRIPTIONS[code], detail)
+            (name, line, record, *_CODE_COLUMNS[code], detail)
             for line, record, code, detail in results
         )
 

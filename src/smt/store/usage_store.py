@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -152,7 +152,14 @@ REGISTER_COLUMNS = (
 Row = tuple[Any, ...]
 
 
+def _same(value: date | datetime) -> date | datetime:
+    return value
+
+
 class UsageAppender(Protocol):
+    """Rows are appended as given; dates and instants in them come from `encoder()`."""
+
+    def encoder(self) -> Callable[[date | datetime], Any]: ...
     def append_intervals(self, conn: Connection, rows: Sequence[Row]) -> None: ...
     def append_registers(self, conn: Connection, rows: Sequence[Row]) -> None: ...
 
@@ -173,20 +180,19 @@ class SqliteAppender:
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         )
-        # A batch repeats few dates and instants: convert each distinct one once.
-        temporal = [i for i, v in enumerate(rows[0]) if isinstance(v, date)]
+        conn.exec_driver_sql(sql, list(rows))
+
+    def encoder(self) -> Callable[[date | datetime], Any]:
+        """Dates and instants as SQLite holds them, each distinct one converted once."""
         texts: dict[date | datetime, str] = {}
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i in temporal:
-                value = values[i]
-                text = texts.get(value)
-                if text is None:
-                    text = texts[value] = _sqlite_text(value)
-                values[i] = text
-            converted.append(tuple(values))
-        conn.exec_driver_sql(sql, converted)
+
+        def encode(value: date | datetime) -> str:
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = _sqlite_text(value)
+            return text
+
+        return encode
 
     def append_intervals(self, conn: Connection, rows: Sequence[Row]) -> None:
         self._append(conn, "interval_day", INTERVAL_COLUMNS, rows)
@@ -196,6 +202,9 @@ class SqliteAppender:
 
 
 class PostgresAppender:
+    def encoder(self) -> Callable[[date | datetime], Any]:
+        return _same
+
     def _copy(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]
     ) -> None:
