@@ -96,12 +96,43 @@ def ensure_demo_accounts(hub: Hub) -> list[str]:
                 )
             label = "residential customer" + (" (Spanish)" if language == "es" else "")
             lines.append(f"{user_id:<19} {label}" + (f", ESIID {esiid[0]}" if esiid else ""))
+        accounts.register_business(
+            conn,
+            now=now,
+            profile=CompanyProfile("Alamo Tacos LLC"),
+            user_id="demo.business",
+            person=person("Beatriz"),
+            password=password,
+        )
+        accounts.register_account(
+            conn,
+            now=now,
+            company_name="Alamo Tacos LLC",
+            user_id="demo.business.user",
+            person=person("Bruno"),
+            password=password,
+        )
+        owner = accounts.principal(conn, "demo.business")
+        assert owner is not None  # noqa: S101
+        accounts.transition(conn, owner, "demo.business.user", Transition.APPROVE, now=now)
+        shop = _served_esiid(conn, REPS[0].duns, skip=0, meter_class="COM")
+        if shop is not None:
+            customers.attach_esiid(
+                conn, owner, now=now, esiid=shop[0], meter_number=shop[1], rep_name=REPS[0].name
+            )
+        lines.append(
+            "demo.business       business customer administrator (Alamo Tacos LLC)"
+            + (f", ESIID {shop[0]}" if shop else "")
+        )
+        lines.append("demo.business.user  business customer user")
     lines = [f"password for every demo login: {password}", *lines]
     _write_private(path, lines)
     return lines
 
 
-def _served_esiid(conn: Connection, duns: str, *, skip: int) -> tuple[str, str] | None:
+def _served_esiid(
+    conn: Connection, duns: str, *, skip: int, meter_class: str = "RES"
+) -> tuple[str, str] | None:
     """An ESIID this REP serves today, with its meter number (the customer's proof)."""
     row = conn.execute(
         select(rep_of_record.c.esiid, meter.c.meter_number)
@@ -111,6 +142,7 @@ def _served_esiid(conn: Connection, duns: str, *, skip: int) -> tuple[str, str] 
             rep_of_record.c.end_date.is_(None),
             rep_of_record.c.tdsp == "ONCOR",
             meter.c.removed_on.is_(None),
+            meter.c.meter_class == meter_class,
         )
         .order_by(rep_of_record.c.esiid)
         .offset(skip)
