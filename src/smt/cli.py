@@ -12,7 +12,7 @@ from types import FrameType
 
 from sqlalchemy import func, select
 
-from smt import cli_accounts
+from smt import cli_accounts, cli_report
 from smt.clock import SystemClock
 from smt.composition import Hub, build_hub, initialise
 from smt.config import Settings
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
 
     cli_accounts.add_parser(sub)
+    cli_report.add_parser(sub)
 
     demo = sub.add_parser("demo", help="init, simulate and ingest demo data, then serve")
     demo.add_argument("--meters", type=_positive, default=DEMO_METERS)
@@ -243,8 +244,15 @@ def cmd_accounts(args: argparse.Namespace, settings: Settings) -> int:
     return cli_accounts.run(args, hub)
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    return cli_report.run(args, hub)
+
+
 COMMANDS = {
     "accounts": cmd_accounts,
+    "report": cmd_report,
     "init": cmd_init,
     "simulate": cmd_simulate,
     "ingest": cmd_ingest,

@@ -1,0 +1,171 @@
+"""Report writers for each kind of usage and format. The interval CSV is SMT's own layout
+(smt_csv.py); the daily and monthly CSVs are the project's (SMT's are not public) and are
+documented in docs/formats/reports.md; LSE is the inbound layout (smt.formats.lse); JSON is
+one object per day or bill."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TextIO
+
+from smt.domain.central_time import CENTRAL
+from smt.formats.lse import LseRecord, format_kwh, format_record, format_trailer
+from smt.reports.smt_csv import write_intervals
+from smt.usage.service import IntervalVersion, MonthlyVersion, RegisterVersion
+
+DAILY_HEADER = (
+    "ESIID",
+    "READ_DATE",
+    "REVISION_DATE",
+    "START_READING_KWH",
+    "END_READING_KWH",
+    "USAGE_KWH",
+)
+MONTHLY_HEADER = (
+    "ESIID",
+    "METER_NUMBER",
+    "START_DATE",
+    "END_DATE",
+    "REVISION_DATE",
+    "USAGE_KWH",
+    "DEMAND_KW",
+    "ESTIMATED_ACTUAL",
+)
+
+
+class ReportFormat(StrEnum):
+    CSV = "csv"
+    LSE = "lse"
+    JSON = "json"
+
+
+def _date(day: date) -> str:
+    return day.strftime("%m/%d/%Y")
+
+
+def _stamp(instant: datetime) -> str:
+    return instant.astimezone(CENTRAL).strftime("%m/%d/%Y %H:%M:%S")
+
+
+def write_interval_report(
+    out: TextIO, versions: Iterable[IntervalVersion], fmt: ReportFormat
+) -> int:
+    match fmt:
+        case ReportFormat.CSV:
+            return write_intervals(out, versions)
+        case ReportFormat.LSE:
+            count = 0
+            for v in versions:
+                out.write(
+                    format_record(
+                        LseRecord(v.esiid, v.channel, v.day, v.revised_at, v.values_wh, v.qualities)
+                    )
+                )
+                count += 1
+            out.write(format_trailer(count))
+            return count
+        case ReportFormat.JSON:
+            items = [
+                {
+                    "esiid": v.esiid,
+                    "date": v.day.isoformat(),
+                    "channel": v.channel.value,
+                    "revision": v.revision,
+                    "latest": v.latest,
+                    "revised_at": v.revised_at.isoformat(),
+                    "received_at": v.received_at.isoformat(),
+                    "kwh": [
+                        None if q == "M" else format_kwh(w)
+                        for w, q in zip(v.values_wh, v.qualities, strict=True)
+                    ],
+                    "qualities": v.qualities,
+                }
+                for v in versions
+            ]
+            json.dump({"intervals": items}, out, indent=1)
+            out.write("\n")
+            return len(items)
+
+
+def write_daily_report(out: TextIO, versions: Iterable[RegisterVersion], fmt: ReportFormat) -> int:
+    if fmt is ReportFormat.JSON:
+        items = [
+            {
+                "esiid": v.esiid,
+                "date": v.day.isoformat(),
+                "revision": v.revision,
+                "latest": v.latest,
+                "revised_at": v.revised_at.isoformat(),
+                "start_kwh": format_kwh(v.start_wh),
+                "end_kwh": format_kwh(v.end_wh),
+                "usage_kwh": format_kwh(v.end_wh - v.start_wh),
+            }
+            for v in versions
+        ]
+        json.dump({"daily": items}, out, indent=1)
+        out.write("\n")
+        return len(items)
+    if fmt is not ReportFormat.CSV:
+        raise ValueError("daily reads come as CSV or JSON")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DAILY_HEADER)
+    count = 0
+    for v in versions:
+        writer.writerow(
+            (
+                f"'{v.esiid}",
+                _date(v.day),
+                _stamp(v.revised_at),
+                format_kwh(v.start_wh),
+                format_kwh(v.end_wh),
+                format_kwh(v.end_wh - v.start_wh),
+            )
+        )
+        count += 1
+    return count
+
+
+def write_monthly_report(out: TextIO, versions: Iterable[MonthlyVersion], fmt: ReportFormat) -> int:
+    if fmt is ReportFormat.JSON:
+        items = [
+            {
+                "esiid": v.esiid,
+                "meter_number": v.meter_number,
+                "start": v.period_start.isoformat(),
+                "end": v.period_end.isoformat(),
+                "revision": v.revision,
+                "latest": v.latest,
+                "revised_at": v.revised_at.isoformat(),
+                "usage_kwh": format_kwh(v.usage_wh),
+                "demand_kw": None if v.demand_w is None else format_kwh(v.demand_w),
+                "quality": v.quality,
+            }
+            for v in versions
+        ]
+        json.dump({"monthly": items}, out, indent=1)
+        out.write("\n")
+        return len(items)
+    if fmt is not ReportFormat.CSV:
+        raise ValueError("monthly bills come as CSV or JSON")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MONTHLY_HEADER)
+    count = 0
+    for v in versions:
+        writer.writerow(
+            (
+                f"'{v.esiid}",
+                v.meter_number,
+                _date(v.period_start),
+                _date(v.period_end),
+                _stamp(v.revised_at),
+                format_kwh(v.usage_wh),
+                "" if v.demand_w is None else format_kwh(v.demand_w),
+                v.quality,
+            )
+        )
+        count += 1
+    return count

@@ -1,0 +1,230 @@
+"""Reading usage for a principal. Every read asks the policy which days of each ESIID the
+principal may see and returns only those; operators' reads are audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, and_, or_, select
+
+from smt.access.facts import esiid_facts
+from smt.access.policy import DayRange, Principal, visible_days
+from smt.accounts import audit
+from smt.accounts.model import Role
+from smt.domain.channel import Channel
+from smt.domain.interval_day import unpack_wh
+from smt.store.schema import ingest_file, interval_day, monthly_usage, register_read
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalVersion:
+    """One revision of one ESIID's day on one channel."""
+
+    esiid: str
+    day: date
+    channel: Channel
+    revision: int
+    values_wh: tuple[int, ...]
+    qualities: str
+    revised_at: datetime  # the TDSP's timestamp
+    received_at: datetime  # when the hub stored it
+    latest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterVersion:
+    esiid: str
+    day: date
+    revision: int
+    start_wh: int
+    end_wh: int
+    revised_at: datetime
+    latest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyVersion:
+    esiid: str
+    period_start: date
+    period_end: date
+    revision: int
+    meter_number: str
+    usage_wh: int
+    demand_w: int | None
+    quality: str
+    revised_at: datetime
+    latest: bool
+
+
+def _clip(ranges: Sequence[DayRange], first: date, last: date) -> list[tuple[date, date]]:
+    clipped = []
+    for r in ranges:
+        start = max(r.start, first)
+        end = last if r.end is None else min(r.end, last)
+        if start <= end:
+            clipped.append((start, end))
+    return clipped
+
+
+class UsageService:
+    def visible(
+        self,
+        conn: Connection,
+        principal: Principal,
+        esiid: str,
+        first: date,
+        last: date,
+        *,
+        now: datetime,
+    ) -> list[tuple[date, date]]:
+        """The spans of [first, last] the principal may see of this ESIID (maybe none)."""
+        facts = esiid_facts(conn, principal, esiid)
+        spans = _clip(visible_days(principal, facts), first, last)
+        if principal.role is Role.OPERATOR and spans:
+            audit.record(
+                conn,
+                at=now,
+                actor=principal.user_id,
+                action="read-usage",
+                subject=f"esiid:{esiid}",
+                details={"from": first.isoformat(), "to": last.isoformat()},
+            )
+        return spans
+
+    def intervals(
+        self,
+        conn: Connection,
+        principal: Principal,
+        esiids: Sequence[str],
+        first: date,
+        last: date,
+        *,
+        now: datetime,
+        all_revisions: bool = False,
+        channels: Sequence[Channel] = tuple(Channel),
+    ) -> Iterator[IntervalVersion]:
+        """Interval days in ESIID, date, channel, revision order; only the latest revision of
+        each day unless `all_revisions`."""
+        for esiid in esiids:
+            spans = self.visible(conn, principal, esiid, first, last, now=now)
+            if not spans:
+                continue
+            t = interval_day.c
+            rows = conn.execute(
+                select(
+                    t.local_date,
+                    t.channel,
+                    t.revision,
+                    t.values_wh,
+                    t.qualities,
+                    t.revised_at,
+                    ingest_file.c.received_at,
+                )
+                .outerjoin(ingest_file, ingest_file.c.id == t.file_id)
+                .where(
+                    t.esiid == esiid,
+                    t.channel.in_([c.value for c in channels]),
+                    or_(*(and_(t.local_date >= a, t.local_date <= b) for a, b in spans)),
+                )
+                .order_by(t.local_date, t.channel, t.revision.desc())
+            ).all()
+            previous: tuple[date, str] | None = None
+            for day, channel, revision, values, qualities, revised, received in rows:
+                latest = previous != (day, channel)
+                previous = (day, channel)
+                if latest or all_revisions:
+                    yield IntervalVersion(
+                        esiid,
+                        day,
+                        Channel(channel),
+                        revision,
+                        unpack_wh(values),
+                        qualities,
+                        revised,
+                        received or revised,
+                        latest,
+                    )
+
+    def register_reads(
+        self,
+        conn: Connection,
+        principal: Principal,
+        esiids: Sequence[str],
+        first: date,
+        last: date,
+        *,
+        now: datetime,
+        all_revisions: bool = False,
+    ) -> Iterator[RegisterVersion]:
+        for esiid in esiids:
+            spans = self.visible(conn, principal, esiid, first, last, now=now)
+            if not spans:
+                continue
+            t = register_read.c
+            rows = conn.execute(
+                select(t.read_date, t.revision, t.start_wh, t.end_wh, t.revised_at)
+                .where(
+                    t.esiid == esiid,
+                    or_(*(and_(t.read_date >= a, t.read_date <= b) for a, b in spans)),
+                )
+                .order_by(t.read_date, t.revision.desc())
+            ).all()
+            previous: date | None = None
+            for day, revision, start_wh, end_wh, revised in rows:
+                latest = previous != day
+                previous = day
+                if latest or all_revisions:
+                    yield RegisterVersion(esiid, day, revision, start_wh, end_wh, revised, latest)
+
+    def monthly(
+        self,
+        conn: Connection,
+        principal: Principal,
+        esiids: Sequence[str],
+        first: date,
+        last: date,
+        *,
+        now: datetime,
+        all_revisions: bool = False,
+    ) -> Iterator[MonthlyVersion]:
+        """Bills whose whole period the principal may see and that overlap [first, last]."""
+        for esiid in esiids:
+            spans = self.visible(conn, principal, esiid, date.min, date.max, now=now)
+            if not spans:
+                continue
+            t = monthly_usage.c
+            rows = conn.execute(
+                select(
+                    t.period_start,
+                    t.period_end,
+                    t.revision,
+                    t.meter_number,
+                    t.usage_wh,
+                    t.demand_w,
+                    t.quality,
+                    t.revised_at,
+                )
+                .where(t.esiid == esiid, t.period_end >= first, t.period_start <= last)
+                .order_by(t.period_start, t.revision.desc())
+            ).all()
+            previous: date | None = None
+            for start, end, revision, meter_number, usage, demand, quality, revised in rows:
+                latest = previous != start
+                previous = start
+                # A bill belongs to whoever may see every day of it.
+                whole = any(a <= start and end <= b for a, b in spans)
+                if whole and (latest or all_revisions):
+                    yield MonthlyVersion(
+                        esiid,
+                        start,
+                        end,
+                        revision,
+                        meter_number,
+                        usage,
+                        demand,
+                        quality,
+                        revised,
+                        latest,
+                    )
