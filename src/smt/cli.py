@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the hub (web app)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve HTTPS")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
     cli_accounts.add_parser(sub)
     cli_report.add_parser(sub)
@@ -189,20 +191,31 @@ def _stop_flag() -> list[bool]:
     return flag
 
 
-def cmd_serve(_args: argparse.Namespace, settings: Settings) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("smt serve: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
     hub = build_hub(settings)
     initialise(hub)
-    return serve(hub)
+    return serve(hub, tls=(args.tls_cert, args.tls_key) if args.tls_cert else None)
 
 
-def serve(hub: Hub) -> int:
+def serve(hub: Hub, tls: tuple[Path, Path] | None = None) -> int:
     import uvicorn  # noqa: PLC0415 - only the long-running side needs the server
 
     from smt.web.app import create_app  # noqa: PLC0415 - transports load last
 
     s = hub.settings
-    print(f"serving on http://{s.host}:{s.port}/ (GET /healthz)", flush=True)
-    uvicorn.run(create_app(hub), host=s.host, port=s.port, log_level="info")
+    scheme = "https" if tls else "http"
+    print(f"serving on {scheme}://{s.host}:{s.port}/ (GET /healthz)", flush=True)
+    uvicorn.run(
+        create_app(hub),
+        host=s.host,
+        port=s.port,
+        log_level="info",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
+    )
     return 0
 
 

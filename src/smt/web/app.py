@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +17,7 @@ from smt.composition import Hub
 from smt.web.portal.context import Portal
 from smt.web.portal.i18n import environments
 from smt.web.portal.routes import portal_router
+from smt.web.smt_portal_api import ApiError, smt_portal_router
 
 STATIC = Path(__file__).parent / "portal" / "static"
 
@@ -41,10 +42,19 @@ def create_app(hub: Hub) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(smt_portal_router(hub))
     portal = Portal(hub, environments())
     app.include_router(portal_router(portal))
 
-    def not_found(request: Request, _error: Exception) -> HTMLResponse:
+    @app.exception_handler(ApiError)
+    def api_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ApiError)  # noqa: S101 - registered for ApiError only
+        return JSONResponse(error.body, status_code=error.status)
+
+    def not_found(request: Request, _error: Exception) -> Response:
+        # SMT's API answers JSON whatever happens (its clients parse every answer).
+        if request.url.path.lstrip("/").startswith(("api/", "commonapi/")):
+            return JSONResponse({"message": "Not Found"}, status_code=404)
         # The same page as every portal denial: absence, refusal, a wrong method or a
         # malformed path all look alike.
         return portal.not_found(portal.visit(request))
