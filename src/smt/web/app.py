@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from smt import __version__
 from smt.composition import Hub
+from smt.web.api_v1 import create_api
 from smt.web.portal.context import Portal
 from smt.web.portal.i18n import environments
 from smt.web.portal.routes import portal_router
@@ -42,6 +43,7 @@ def create_app(hub: Hub) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/api/v1", create_api(hub))
     app.include_router(smt_portal_router(hub))
     portal = Portal(hub, environments())
     app.include_router(portal_router(portal))

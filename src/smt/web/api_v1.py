@@ -1,0 +1,242 @@
+"""The hub's own JSON API, `/api/v1` (OpenAPI at `/api/v1/openapi.json`): bearer tokens with a
+sliding idle timeout, the ESIIDs a caller may see, their intervals, register reads, bills and
+version reports. Every read goes through the access policy; what the caller may not see is
+absent, and an ESIID with nothing visible answers 404 like one that does not exist."""
+
+# No `from __future__ import annotations`: FastAPI reads the endpoints' annotations, which
+# name dependencies local to create_api.
+
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from smt import __version__
+from smt.access.facts import attached_esiids
+from smt.access.policy import Principal
+from smt.accounts.model import Role
+from smt.accounts.sessions import IDLE, Login, LoginRefusal, SessionKind
+from smt.composition import Hub
+from smt.domain.esiid import Esiid, InvalidEsiid
+from smt.reports.writers import (
+    ReportFormat,
+    write_daily_report,
+    write_interval_report,
+    write_monthly_report,
+)
+from smt.store.schema import rep_of_record
+from smt.usage.service import UsageService
+
+SYNC_INTERVAL_DAYS = 40
+SYNC_DAILY_DAYS = 1200
+MAX_LISTED = 1000
+
+
+class TokenRequest(BaseModel):
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=512)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
+    idle_timeout_seconds: int
+
+
+class EsiidList(BaseModel):
+    esiids: list[str]
+    truncated: bool
+
+
+def create_api(hub: Hub) -> FastAPI:
+    api = FastAPI(
+        title="Smart Meter Texas hub API",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    usage = UsageService()
+
+    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            with hub.engine.begin() as conn:
+                alive = hub.sessions.resolve(
+                    conn, token.strip(), kind=SessionKind.API, now=hub.clock.now()
+                )
+            if alive is not None:
+                return alive.principal
+        raise HTTPException(
+            401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    def esiid_of(text: str) -> str:
+        try:
+            return Esiid.parse(text).value
+        except InvalidEsiid:
+            raise HTTPException(404, "no such ESIID") from None
+
+    def span(first: date, last: date, limit: int) -> None:
+        if last < first:
+            raise HTTPException(422, "'to' is before 'from'")
+        if (last - first).days + 1 > limit:
+            raise HTTPException(
+                422, f"at most {limit} days in one answer; larger ranges are ad hoc requests"
+            )
+
+    def answer(write: Any, fmt: str) -> Response:
+        out = io.StringIO()
+        count = write(out)
+        if count == 0:
+            raise HTTPException(404, "no such ESIID, or no data you may see in that range")
+        media = "text/csv" if fmt == "csv" else "application/json"
+        return Response(out.getvalue(), media_type=media)
+
+    @api.post("/token", response_model=TokenResponse)
+    def token(request: TokenRequest) -> Any:
+        with hub.engine.begin() as conn:
+            outcome = hub.sessions.login(
+                conn,
+                user_id=request.username,
+                password=request.password,
+                kind=SessionKind.API,
+                now=hub.clock.now(),
+            )
+        if outcome is LoginRefusal.LOCKED:
+            raise HTTPException(403, "too many failed logins; try again later")
+        if not isinstance(outcome, Login):
+            raise HTTPException(401, "user ID or password not accepted")
+        return TokenResponse(
+            access_token=outcome.token,
+            idle_timeout_seconds=int(IDLE[SessionKind.API].total_seconds()),
+        )
+
+    @api.get("/esiids", response_model=EsiidList)
+    def esiids(principal: Annotated[Principal, Depends(caller)]) -> Any:
+        with hub.engine.connect() as conn:
+            if principal.role in (Role.REP_ADMIN, Role.REP_USER):
+                found = list(
+                    conn.execute(
+                        select(rep_of_record.c.esiid)
+                        .where(rep_of_record.c.duns.in_(sorted(principal.duns)))
+                        .distinct()
+                        .order_by(rep_of_record.c.esiid)
+                        .limit(MAX_LISTED + 1)
+                    ).scalars()
+                )
+            else:
+                found = [e for e, _ in attached_esiids(conn, principal)]
+        return EsiidList(esiids=found[:MAX_LISTED], truncated=len(found) > MAX_LISTED)
+
+    @api.get("/esiids/{esiid}/intervals")
+    def intervals(
+        *,
+        principal: Annotated[Principal, Depends(caller)],
+        esiid: str,
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        fmt: Annotated[str, Query(alias="format", pattern="^(json|csv|lse)$")] = "json",
+        revisions: Annotated[str, Query(pattern="^(latest|all)$")] = "latest",
+    ) -> Response:
+        span(first, last, SYNC_INTERVAL_DAYS)
+        number = esiid_of(esiid)
+        with hub.engine.begin() as conn:
+            versions = usage.intervals(
+                conn,
+                principal,
+                [number],
+                first,
+                last,
+                now=hub.clock.now(),
+                all_revisions=revisions == "all",
+            )
+            return answer(lambda out: write_interval_report(out, versions, ReportFormat(fmt)), fmt)
+
+    @api.get("/esiids/{esiid}/daily")
+    def daily(
+        *,
+        principal: Annotated[Principal, Depends(caller)],
+        esiid: str,
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        fmt: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json",
+    ) -> Response:
+        span(first, last, SYNC_DAILY_DAYS)
+        number = esiid_of(esiid)
+        with hub.engine.begin() as conn:
+            reads = usage.register_reads(
+                conn, principal, [number], first, last, now=hub.clock.now()
+            )
+            return answer(lambda out: write_daily_report(out, reads, ReportFormat(fmt)), fmt)
+
+    @api.get("/esiids/{esiid}/monthly")
+    def monthly(
+        *,
+        principal: Annotated[Principal, Depends(caller)],
+        esiid: str,
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        fmt: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json",
+    ) -> Response:
+        span(first, last, SYNC_DAILY_DAYS)
+        number = esiid_of(esiid)
+        with hub.engine.begin() as conn:
+            bills = usage.monthly(conn, principal, [number], first, last, now=hub.clock.now())
+            return answer(lambda out: write_monthly_report(out, bills, ReportFormat(fmt)), fmt)
+
+    @api.get("/esiids/{esiid}/versions")
+    def versions(
+        principal: Annotated[Principal, Depends(caller)], esiid: str, day: date
+    ) -> JSONResponse:
+        """The version report of one day: every revision, when it arrived, what changed."""
+        number = esiid_of(esiid)
+        with hub.engine.begin() as conn:
+            found = list(
+                usage.intervals(
+                    conn, principal, [number], day, day, now=hub.clock.now(), all_revisions=True
+                )
+            )
+        if not found:
+            raise HTTPException(404, "no such ESIID, or no data you may see on that day")
+        report = []
+        for channel in sorted({v.channel for v in found}):
+            chain = sorted((v for v in found if v.channel is channel), key=lambda v: v.revision)
+            before = None
+            for v in chain:
+                changed = (
+                    len(v.values_wh)
+                    if before is None
+                    else sum(
+                        1
+                        for a, b, qa, qb in zip(
+                            v.values_wh,
+                            before.values_wh,
+                            v.qualities,
+                            before.qualities,
+                            strict=True,
+                        )
+                        if a != b or qa != qb
+                    )
+                )
+                report.append(
+                    {
+                        "channel": channel.value,
+                        "revision": v.revision,
+                        "latest": v.latest,
+                        "revised_at": v.revised_at.isoformat(),
+                        "received_at": v.received_at.isoformat(),
+                        "total_kwh": f"{sum(v.values_wh) / 1000:.3f}",
+                        "intervals_changed": changed,
+                        "estimated": v.qualities.count("E"),
+                        "missing": v.qualities.count("M"),
+                    }
+                )
+                before = v
+        return JSONResponse({"esiid": number, "date": day.isoformat(), "versions": report})
+
+    return api

@@ -1,0 +1,123 @@
+"""The hub's own API: tokens, ESIIDs per role, intervals in JSON/CSV/LSE, version reports,
+limits, and "not yours" answering like "not there"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smt.accounts.profiles import CompanyProfile, Person
+from smt.composition import Hub
+from smt.formats.file_names import InboundKind
+from smt.web.app import create_app
+
+from builders import ESIID, NOW, day_record, write_csv_file, write_lse_file
+
+PASSWORD = "Correct-Horse-42"
+A = "111111111"
+
+
+@pytest.fixture
+def client(hub: Hub, inbox: Path) -> Iterator[TestClient]:
+    hub.ingester.ingest(
+        write_csv_file(
+            inbox, InboundKind.ROR_FULL, [[ESIID, A, "20240301"]], created=NOW - timedelta(days=20)
+        )
+    )
+    first = day_record(revised_at=NOW - timedelta(days=3))
+    hub.ingester.ingest(write_lse_file(inbox, [first]))
+    hub.ingester.ingest(
+        write_lse_file(
+            inbox, [day_record(base=150, quality="E", revised_at=NOW - timedelta(days=1))]
+        )
+    )
+    with hub.engine.begin() as conn:
+        hub.accounts.add_rep(
+            conn,
+            now=NOW,
+            profile=CompanyProfile("Lone Star Power"),
+            duns=[A],
+            user_id="lsp.admin",
+            person=Person("Lia", "Soto", "l@example.com"),
+            password=PASSWORD,
+        )
+        hub.accounts.add_rep(
+            conn,
+            now=NOW,
+            profile=CompanyProfile("Bluebonnet Energy"),
+            duns=["222222222"],
+            user_id="bb.admin",
+            person=Person("Bea", "T", "b@example.com"),
+            password=PASSWORD,
+        )
+    yield TestClient(create_app(hub), base_url="https://hub.test")
+
+
+def bearer(client: TestClient, user: str) -> dict[str, str]:
+    response = client.post("/api/v1/token", json={"username": user, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    assert response.json()["idle_timeout_seconds"] >= 1800
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_openapi_is_published(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert {"/token", "/esiids", "/esiids/{esiid}/intervals", "/esiids/{esiid}/versions"} <= set(
+        spec["paths"]
+    )
+
+
+def test_a_rep_reads_its_esiid_in_every_format(client: TestClient) -> None:
+    headers = bearer(client, "lsp.admin")
+    listed = client.get("/api/v1/esiids", headers=headers).json()
+    # its customers' ESIID, and the two fictitious ones of its customer-service logins
+    assert ESIID in listed["esiids"]
+    assert (len(listed["esiids"]), listed["truncated"]) == (3, False)
+    query = "from=2026-11-20&to=2026-11-20"
+    as_json = client.get(f"/api/v1/esiids/{ESIID}/intervals?{query}", headers=headers).json()
+    as_csv = client.get(f"/api/v1/esiids/{ESIID}/intervals?{query}&format=csv", headers=headers)
+    as_lse = client.get(
+        f"/api/v1/esiids/{ESIID}/intervals?{query}&format=lse&revisions=all", headers=headers
+    )
+    assert [(i["revision"], i["kwh"][0]) for i in as_json["intervals"]] == [(2, "0.150")]
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert len(as_csv.text.splitlines()) == 97
+    assert as_lse.text.splitlines()[-1] == "99999999,2", "two revisions"
+    versions = client.get(
+        f"/api/v1/esiids/{ESIID}/versions?day=2026-11-20", headers=headers
+    ).json()["versions"]
+    assert [(v["revision"], v["intervals_changed"], v["estimated"]) for v in versions] == [
+        (1, 96, 0),
+        (2, 96, 96),
+    ]
+
+
+def test_not_yours_answers_like_not_there(client: TestClient) -> None:
+    other = bearer(client, "bb.admin")
+    query = "from=2026-11-20&to=2026-11-20"
+    not_mine = client.get(f"/api/v1/esiids/{ESIID}/intervals?{query}", headers=other)
+    absent = client.get(f"/api/v1/esiids/10443720999999999/intervals?{query}", headers=other)
+    assert not_mine.status_code == absent.status_code == 404
+    assert not_mine.json() == absent.json()
+    assert ESIID not in client.get("/api/v1/esiids", headers=other).json()["esiids"]
+
+
+def test_limits_and_tokens_are_enforced(client: TestClient) -> None:
+    headers = bearer(client, "lsp.admin")
+    too_long = client.get(
+        f"/api/v1/esiids/{ESIID}/intervals?from=2026-01-01&to=2026-11-20", headers=headers
+    )
+    backwards = client.get(
+        f"/api/v1/esiids/{ESIID}/daily?from=2026-11-20&to=2026-11-01", headers=headers
+    )
+    anonymous = client.get("/api/v1/esiids")
+    wrong = client.post("/api/v1/token", json={"username": "lsp.admin", "password": "x"})
+    assert too_long.status_code == 422
+    assert "ad hoc" in too_long.json()["detail"]
+    assert backwards.status_code == 422
+    assert anonymous.status_code == 401
+    assert wrong.status_code == 401
