@@ -72,13 +72,17 @@ def clock() -> FixedClock:
 
 
 def make_hub(
-    backend: str, tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest
+    backend: str,
+    tmp_path: Path,
+    clock: FixedClock,
+    request: pytest.FixtureRequest,
+    **overrides: object,
 ) -> Hub:
     database_url = None
     if backend == "postgres":
         database_url = request.getfixturevalue("postgres_url")
         _empty_postgres(database_url)
-    settings = Settings(data_dir=tmp_path / "var", database_url=database_url)
+    settings = Settings(data_dir=tmp_path / "var", database_url=database_url, **overrides)  # type: ignore[arg-type]
     hub = build_hub(settings, clock)
     initialise(hub)
     return hub

@@ -13,9 +13,11 @@ from smt.accounts.sessions import Sessions
 from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
+from smt.headend.simulator import SimulatedHeadEnd
 from smt.ingest.pipeline import Ingester, IngestLimits
 from smt.ingest.watch import InboundWatcher
 from smt.store.engine import create_hub_engine, migrate
+from smt.usage.odr import OnDemandReads
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Hub:
     customers: CustomerService
     sessions: Sessions
     passwords: Passwords
+    reads: OnDemandReads
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -59,6 +62,13 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
         CustomerService(passwords),
         Sessions(passwords, accounts),
         passwords,
+        OnDemandReads(
+            SimulatedHeadEnd(
+                delay_seconds=settings.headend_delay_seconds,
+                failed_share=settings.headend_failure_share * 2 / 3,
+                timed_out_share=settings.headend_failure_share / 3,
+            )
+        ),
     )
 
 

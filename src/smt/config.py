@@ -30,6 +30,15 @@ class Settings(BaseSettings):
         description="A run with at least this much interval data parses it on a second core.",
     )
     watch_interval_seconds: float = Field(default=2.0, gt=0)
+    headend_delay_seconds: tuple[float, float] = Field(
+        default=(30.0, 90.0), description="How long the simulated head-ends take to read."
+    )
+    headend_failure_share: float = Field(
+        default=0.06,
+        ge=0,
+        le=1,
+        description="Share of simulated reads that fail (two thirds FAILED, one third T-FAILED).",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Secure cookies; by default when the request came over HTTPS.",

@@ -133,6 +133,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, byte
     leaf.private_key_pem.write_to_path(str(key))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")}
+    # Meters that answer in a second or two and never fail, so the client's one poll sees it.
+    env |= {"SMT_HEADEND_DELAY_SECONDS": "[1, 2]", "SMT_HEADEND_FAILURE_SHARE": "0"}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -208,3 +210,21 @@ def test_the_real_client_sees_bad_credentials_then_the_lockout(
     outcomes = [asyncio.run(attempt()) for _ in range(6)]
     assert outcomes[:4] == [SmartMeterTexasAuthError] * 4
     assert outcomes[4:] == [SmartMeterTexasRateLimitError] * 2
+
+
+def test_the_real_client_reads_the_meter_on_demand(server: tuple[int, bytes, list[int]]) -> None:
+    """Home Assistant's path: latest read, request, poll every 15 s until COMPLETED."""
+    port, ca_pem, _ = server
+
+    async def run() -> tuple[float, datetime]:
+        async with await _session(port) as session:
+            context = smt_client.ClientSSLContext().create_ssl_context(ca_pem.decode())
+            account = smt_client.Account("maria.h", PASSWORD)
+            client = smt_client.Client(session, account, context)
+            meter = (await account.fetch_meters(client))[0]
+            await meter.read_meter(client)
+            return meter.reading, meter.reading_datetime
+
+    reading, when = asyncio.run(run())
+    assert reading > 1000.0, "the register from the stored reads plus today's use"
+    assert abs((datetime.now(UTC) - when).total_seconds()) < 120

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import make_hub
 from smt.accounts.profiles import Person
+from smt.clock import FixedClock
 from smt.composition import Hub
+from smt.formats.file_names import InboundKind
 from smt.web.app import create_app
 
-from builders import ESIID, NOW, day_record, write_lse_file
+from builders import ESIID, NOW, day_record, write_csv_file, write_lse_file
 
 PASSWORD = "Correct-Horse-42"
 
@@ -137,3 +140,76 @@ def test_a_token_idles_out_after_thirty_minutes_not_fifteen(hub: Hub, client: Te
         "/api/meter", json={"esiid": "*"}, headers={"Authorization": f"Bearer {bearer}"}
     )
     assert (expired.status_code, expired.json()) == (401, {"message": "Invalid Token"})
+
+
+def _odr(client: TestClient, bearer: str, meter: str = "M77") -> dict[str, str]:
+    response = client.post(
+        "/api/ondemandread",
+        headers={"Authorization": f"Bearer {bearer}"},
+        json={"ESIID": ESIID, "MeterNumber": meter},
+    )
+    return response.json()["data"]  # type: ignore[no-any-return]
+
+
+def _latest(client: TestClient, bearer: str) -> dict[str, str]:
+    response = client.post(
+        "/api/usage/latestodrread",
+        headers={"Authorization": f"Bearer {bearer}"},
+        json={"ESIID": ESIID},
+    )
+    return response.json()["data"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("failure_share", [0.0, 1.0])
+def test_on_demand_reads_wait_complete_and_are_limited(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    clock: FixedClock,
+    inbox: Path,
+    failure_share: float,
+) -> None:
+    hub = make_hub("sqlite", tmp_path, clock, request, headend_failure_share=failure_share)
+    hub.ingester.ingest(write_lse_file(inbox, [day_record(day=date(2026, 11, 26))]))
+    hub.ingester.ingest(
+        write_csv_file(
+            inbox,
+            InboundKind.METER_FULL,
+            [[ESIID, "M77", "Itron", "OpenWay", "RES", "1", "C", "15", "SE1.0", "20200101", ""]],
+        )
+    )
+    with hub.engine.begin() as conn:
+        hub.customers.add_customer(
+            conn,
+            now=NOW,
+            user_id="maria.h",
+            person=Person("Maria", "H", "m@example.com"),
+            password=PASSWORD,
+            esiids=[(ESIID, date(2026, 3, 1))],
+        )
+    client = TestClient(create_app(hub), base_url="https://www.smartmetertexas.com")
+    bearer = token(client)
+    assert _latest(client, bearer)["odrstatus"] == ""
+    assert _odr(client, bearer, "M00")["statusCode"] == "5002"
+    outcomes = []
+    for minute in (0, 3, 6):
+        clock.set(NOW + timedelta(minutes=minute))
+        submitted = _odr(client, bearer)
+        if submitted["statusCode"] != "0":
+            outcomes.append(submitted["statusCode"])
+            continue
+        assert _latest(client, bearer)["odrstatus"] == "PENDING"
+        clock.set(NOW + timedelta(minutes=minute, seconds=151))
+        outcomes.append(_latest(client, bearer)["odrstatus"])
+    if failure_share == 0.0:
+        # Two successful reads an hour; the third is refused with SMT's code.
+        assert outcomes == ["COMPLETED", "COMPLETED", "5031"]
+        clock.set(NOW + timedelta(minutes=6, seconds=151))
+        read = _latest(client, bearer)
+        register = 1_000_000 + sum(100 + i for i in range(96))
+        assert float(read["odrread"]) * 1000 >= register, "the stored register plus today's"
+        assert float(read["odrusage"]) >= 0
+    else:
+        # Failed reads do not count against the limits.
+        assert set(outcomes) <= {"FAILED", "T-FAILED"}
+        assert len(outcomes) == 3
+    hub.close()

@@ -214,5 +214,24 @@ snapshot_seen = Table(
 
 USAGE_TABLES = (interval_day, register_read, monthly_usage)
 
+odr_request = Table(
+    "odr_request",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("correlation_id", String(32), nullable=False, unique=True),
+    Column("esiid", String(22), nullable=False),
+    Column("tdsp", String(8), nullable=False),
+    Column("meter_number", String(40), nullable=False),
+    Column("requested_by", String(40), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    # What the head-end answered: when it will be (or was) done, how, and the reading.
+    Column("completes_at", UtcDateTime, nullable=False),
+    Column("outcome", String(10), nullable=False),  # COMPLETED | FAILED | T-FAILED
+    Column("read_wh", BigInteger),
+    Column("usage_wh", BigInteger),
+    Index(None, "esiid", "requested_at"),
+    Index(None, "tdsp", "requested_at"),
+)
+
 # The accounts tables share this metadata (one schema, one migration history).
 from smt.store import accounts_tables  # noqa: E402, F401 - registers the tables

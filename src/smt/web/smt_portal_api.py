@@ -26,6 +26,7 @@ from smt.domain.channel import Channel
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.formats.lse import format_kwh
 from smt.store.schema import meter, premise
+from smt.usage.odr import OdrRefusal
 from smt.usage.service import IntervalVersion, UsageService
 
 NO_DATA = "No Energy Data received from the respective TDSP"
@@ -196,7 +197,75 @@ def smt_portal_router(hub: Hub) -> APIRouter:
             }
         )
 
+    @router.post("/api/ondemandread", include_in_schema=False)
+    def on_demand_read(principal: Caller, payload: Body) -> JSONResponse:
+        with hub.engine.begin() as conn:
+            outcome = hub.reads.request(
+                conn,
+                principal,
+                esiid=str(payload.get("ESIID", "")),
+                meter_number=str(payload.get("MeterNumber", "")),
+                now=hub.clock.now(),
+            )
+        trans_id = str(payload.get("trans_id", "1"))
+        if isinstance(outcome, OdrRefusal):
+            return JSONResponse(
+                {
+                    "data": {
+                        "trans_id": trans_id,
+                        "correlationId": "",
+                        "statusCode": outcome.value,
+                        "statusReason": ODR_REASONS[outcome],
+                    }
+                }
+            )
+        return JSONResponse(
+            {
+                "data": {
+                    "trans_id": trans_id,
+                    "correlationId": outcome,
+                    "statusCode": "0",
+                    "statusReason": "Request submitted successfully for further processing",
+                }
+            }
+        )
+
+    @router.post("/api/usage/latestodrread", include_in_schema=False)
+    def latest_read(principal: Caller, payload: Body) -> JSONResponse:
+        with hub.engine.begin() as conn:
+            status = hub.reads.latest(
+                conn, principal, esiid=str(payload.get("ESIID", "")), now=hub.clock.now()
+            )
+        if status is None:
+            data: dict[str, Any] = {
+                "odrstatus": "",
+                "odrread": None,
+                "odrusage": None,
+                "odrdate": None,
+            }
+        else:
+            pending = status.status == "PENDING"
+            data = {
+                "odrstatus": status.status,
+                "odrread": "0" if pending else _kwh_or_none(status.read_wh),
+                "odrusage": "0" if pending else _kwh_or_none(status.usage_wh),
+                "odrdate": status.at.astimezone(CENTRAL).strftime("%m/%d/%Y %H:%M:%S"),
+            }
+        return JSONResponse({"data": {**data, "responseMessage": "SUCCESS"}})
+
     return router
+
+
+ODR_REASONS = {
+    OdrRefusal.HOURLY: "Too many on-demand reads for this ESIID in the last hour",
+    OdrRefusal.DAILY: "Too many on-demand reads for this ESIID today",
+    OdrRefusal.TDSP_DAILY: "Too many on-demand reads for this TDSP today",
+    OdrRefusal.UNKNOWN: "ESIID and meter number not found",
+}
+
+
+def _kwh_or_none(wh: int | None) -> str | None:
+    return None if wh is None else format_kwh(wh)
 
 
 def _esiid(text: str) -> str:
