@@ -7,10 +7,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench translations clean
 
-$(STAMP): pyproject.toml
+ASSETS := src/smt/web/portal/assets
+VENDOR := src/smt/web/portal/static/vendor
+
+$(STAMP): pyproject.toml $(ASSETS)/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The portal's front-end libraries, from the npm registry at the locked versions.
+	cd $(ASSETS) && npm ci --silent --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp $(ASSETS)/node_modules/uplot/dist/uPlot.iife.min.js $(ASSETS)/node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -152,3 +152,18 @@ def test_an_esiid_that_is_not_yours_answers_like_one_that_does_not_exist(
     )
     assert ok.status_code == 200
     assert "2025-06-01" in ok.text
+
+
+def test_usage_of_an_esiid_that_is_not_yours_is_a_page_not_found(
+    client: TestClient, hub: Hub, tmp_path: Path
+) -> None:
+    from builders import day_record, write_lse_file  # noqa: PLC0415
+
+    hub.ingester.ingest(write_lse_file(tmp_path, [day_record()]))
+    log_in(client, "maria.h")
+    query = "first=2026-11-20&last=2026-11-20"
+    not_mine = client.get(f"/usage/view?esiid={ESIID}&{query}")
+    absent = client.get(f"/usage/view?esiid=10443720999999999&{query}")
+    download = client.get(f"/usage/intervals.csv?esiid={ESIID}&{query}")
+    assert not_mine.status_code == absent.status_code == download.status_code == 404
+    assert not_mine.text.replace(ESIID, "E") == absent.text.replace("10443720999999999", "E")
