@@ -213,3 +213,30 @@ def test_on_demand_reads_wait_complete_and_are_limited(
         assert set(outcomes) <= {"FAILED", "T-FAILED"}
         assert len(outcomes) == 3
     hub.close()
+
+
+def test_monthly_usage_answers_the_bills(hub: Hub, client: TestClient, inbox: Path) -> None:
+    hub.ingester.ingest(
+        write_csv_file(
+            inbox,
+            InboundKind.MONTHLY_USAGE,
+            [[ESIID, "M1", "20261001", "20261031", "20261102070000", "812.345", "", "A"]],
+        )
+    )
+    response = client.post(
+        "/api/usage/monthly",
+        headers={"Authorization": f"Bearer {token(client)}"},
+        json={"esiid": ESIID, "startDate": "10/01/2026", "endDate": "11/26/2026"},
+    )
+    assert response.json() == {
+        "monthlyData": [
+            {
+                "startdate": "10/01/2026",
+                "enddate": "10/31/2026",
+                "actl_kwh_usg": "812.345",
+                "mtrd_kwh_usg": "812.345",
+                "mtrd_kw_usg": None,
+                "estimated": False,
+            }
+        ]
+    }

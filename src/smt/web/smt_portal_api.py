@@ -31,6 +31,7 @@ from smt.usage.service import IntervalVersion, UsageService
 
 NO_DATA = "No Energy Data received from the respective TDSP"
 SYNC_DAYS = 40
+SYNC_MONTHLY_DAYS = 1200
 USER_TYPES = {
     Role.CUSTOMER: "RES",
     Role.NRC_ADMIN: "BUS",
@@ -193,6 +194,33 @@ def smt_portal_router(hub: Hub) -> APIRouter:
                         "reading": format_kwh(r.end_wh - r.start_wh),
                     }
                     for r in reads
+                ]
+            }
+        )
+
+    @router.post("/api/usage/monthly", include_in_schema=False)
+    def usage_monthly(principal: Caller, payload: Body) -> JSONResponse:
+        # SMT's answer here is not documented; this follows /api/usage/daily's shape.
+        first, last = _dates(payload, limit=SYNC_MONTHLY_DAYS)
+        esiid = _esiid(str(payload.get("esiid", "")))
+        with hub.engine.begin() as conn:
+            bills = (
+                list(usage.monthly(conn, principal, [esiid], first, last, now=hub.clock.now()))
+                if esiid
+                else []
+            )
+        return JSONResponse(
+            {
+                "monthlyData": [
+                    {
+                        "startdate": b.period_start.strftime("%m/%d/%Y"),
+                        "enddate": b.period_end.strftime("%m/%d/%Y"),
+                        "actl_kwh_usg": format_kwh(b.usage_wh),
+                        "mtrd_kwh_usg": format_kwh(b.usage_wh),
+                        "mtrd_kw_usg": None if b.demand_w is None else format_kwh(b.demand_w),
+                        "estimated": b.quality == "E",
+                    }
+                    for b in bills
                 ]
             }
         )
