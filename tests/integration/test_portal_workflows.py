@@ -17,8 +17,7 @@ from smt.formats.file_names import InboundKind
 from smt.web.app import create_app
 
 from builders import ESIID, write_csv_file
-
-PASSWORD = "Correct-Horse-42"
+from portal_client import PASSWORD, csrf, session
 
 
 @pytest.fixture
@@ -43,24 +42,6 @@ def app(hub: Hub) -> Iterator[object]:
             password=PASSWORD,
         )
     yield create_app(hub)
-
-
-def session(app: object, user_id: str) -> TestClient:
-    client = TestClient(app, base_url="https://portal.test")  # type: ignore[arg-type]
-    token = csrf(client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"user_id": user_id, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return client
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
 
 
 def test_a_duns_added_later_waits_for_a_tdsp_then_goes_to_a_user(app: object, hub: Hub) -> None:

@@ -21,8 +21,7 @@ from smt.store.accounts_tables import account, company
 from smt.web.app import create_app
 
 from builders import NOW
-
-PASSWORD = "Correct-Horse-42"
+from portal_client import PASSWORD, csrf, session
 
 
 @pytest.fixture
@@ -58,24 +57,6 @@ def app(hub: Hub) -> Iterator[FastAPI]:
                 password=PASSWORD,
             )
     yield create_app(hub)
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
-
-
-def session(app: FastAPI, user_id: str) -> TestClient:
-    client = TestClient(app, base_url="https://portal.test")
-    token = csrf(client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"user_id": user_id, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text[-400:]
-    return client
 
 
 def logins(hub: Hub, company_name: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import make_hub
 from smt.accounts.profiles import Person
 from smt.clock import FixedClock
 from smt.composition import Hub
@@ -18,6 +17,7 @@ from smt.formats.file_names import InboundKind
 from smt.web.app import create_app
 
 from builders import ESIID, NOW, day_record, write_csv_file, write_lse_file
+from conftest import make_hub
 
 PASSWORD = "Correct-Horse-42"
 
