@@ -16,6 +16,7 @@ from smt.domain.tdsp import TDSPS
 from smt.headend.simulator import SimulatedHeadEnd
 from smt.ingest.pipeline import Ingester, IngestLimits
 from smt.ingest.watch import InboundWatcher
+from smt.reports.adhoc import AdHocReports
 from smt.store.engine import create_hub_engine, migrate
 from smt.usage.odr import OnDemandReads
 
@@ -31,6 +32,7 @@ class Hub:
     sessions: Sessions
     passwords: Passwords
     reads: OnDemandReads
+    adhoc: AdHocReports
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -69,6 +71,7 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
                 timed_out_share=settings.headend_failure_share / 3,
             )
         ),
+        AdHocReports(settings.data_dir),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,7 @@ from smt.composition import Hub
 from smt.formats.file_names import InboundKind
 from smt.web.app import create_app
 
-from builders import ESIID, NOW, day_record, write_csv_file, write_lse_file
+from builders import ESIID, ESIID_2, NOW, day_record, write_csv_file, write_lse_file
 
 PASSWORD = "Correct-Horse-42"
 A = "111111111"
@@ -121,3 +122,91 @@ def test_limits_and_tokens_are_enforced(client: TestClient) -> None:
     assert backwards.status_code == 422
     assert anonymous.status_code == 401
     assert wrong.status_code == 401
+
+
+def adhoc(
+    client: TestClient, headers: dict[str, str], **body: object
+) -> tuple[int, dict[str, Any]]:
+    request = {"kind": "interval", "esiids": [ESIID], "from": "2026-11-20", "to": "2026-11-20"}
+    response = client.post("/api/v1/adhoc", json=request | body, headers=headers)
+    return response.status_code, response.json()
+
+
+def test_a_small_adhoc_request_is_answered_at_once_into_the_mailbox(
+    client: TestClient, hub: Hub
+) -> None:
+    headers = bearer(client, "lsp.admin")
+    status, answer = adhoc(client, headers, revisions="all")
+    assert (status, answer["status"], answer["records"]) == (200, "completed", 2 * 96)
+    assert answer["file_name"].startswith("IntervalMeterUsage")
+    assert answer["file_name"].endswith(".csv")
+    downloaded = client.get(answer["file"], headers=headers)
+    assert downloaded.status_code == 200
+    rows = downloaded.text.splitlines()
+    assert len(rows) == 1 + 2 * 96, "both revisions, 96 intervals each"
+    assert ESIID in rows[1]
+    in_mailbox = list((hub.settings.data_dir / "mailboxes").glob("company-*/adhoc/*.csv"))
+    assert [p.name for p in in_mailbox] == [answer["file_name"]]
+
+
+def test_a_large_adhoc_request_is_queued_then_completed(client: TestClient) -> None:
+    headers = bearer(client, "lsp.admin")
+    status, queued = adhoc(
+        client, headers, kind="daily", esiids=[ESIID, ESIID_2], **{"from": "2026-01-01"}
+    )
+    assert (status, queued["status"], queued["file"]) == (202, "queued", None)
+    # TestClient runs the in-process job before handing back the response
+    later = client.get(f"/api/v1/adhoc/{queued['correlation_id']}", headers=headers).json()
+    assert later["status"] == "completed", later
+    assert (later["message"], later["records"]) == ("Report ready", 1)
+    daily = client.get(later["file"], headers=headers).text
+    assert ESIID in daily
+    assert ESIID_2 not in daily, "not this REP's ESIID"
+
+
+def test_adhoc_requests_are_private_to_their_requester(client: TestClient) -> None:
+    mine = bearer(client, "lsp.admin")
+    other = bearer(client, "bb.admin")
+    _, answer = adhoc(client, mine)
+    correlation = answer["correlation_id"]
+    theirs = client.get(f"/api/v1/adhoc/{correlation}", headers=other)
+    made_up = client.get(f"/api/v1/adhoc/{'0' * 32}", headers=other)
+    assert theirs.status_code == made_up.status_code == 404
+    assert theirs.json() == made_up.json()
+    assert client.get(f"/api/v1/adhoc/{correlation}/file", headers=other).status_code == 404
+    # someone else's ESIID in one's own request yields nothing of theirs
+    status, blind = adhoc(client, other)
+    assert (status, blind["records"]) == (200, 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"from": "2025-01-01", "to": "2026-11-20"}, "under 13 months"),
+        ({"kind": "daily", "format": "lse"}, "LSE carries interval data only"),
+        ({"esiids": ["1044372000000000X"]}, "ESIID"),
+        ({"from": "2026-11-21"}, "end date is before the start date"),
+        ({"esiids": [ESIID, ESIID_2], "from": "2022-01-01"}, "at most 48 months"),
+    ],
+)
+def test_adhoc_limits_are_refused_precisely(
+    client: TestClient, body: dict[str, object], message: str
+) -> None:
+    status, answer = adhoc(client, bearer(client, "lsp.admin"), **body)
+    assert status == 422
+    assert message in answer["detail"]
+
+
+def test_a_failing_job_becomes_a_failed_status(
+    client: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_: object, **__: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(hub.adhoc._usage, "register_reads", disk_full)
+    headers = bearer(client, "lsp.admin")
+    status, queued = adhoc(client, headers, kind="daily", esiids=[ESIID, ESIID_2])
+    assert status == 202
+    later = client.get(f"/api/v1/adhoc/{queued['correlation_id']}", headers=headers).json()
+    assert later["status"] == "failed"
+    assert "No space left on device" in later["message"]

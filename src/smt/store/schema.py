@@ -233,5 +233,25 @@ odr_request = Table(
     Index(None, "tdsp", "requested_at"),
 )
 
+adhoc_request = Table(
+    "adhoc_request",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("correlation_id", String(32), nullable=False, unique=True),
+    Column("requested_by", String(40), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),  # interval | daily | monthly
+    Column("format", String(4), nullable=False),  # csv | lse | json
+    Column("esiids", JSON, nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+    Column("all_revisions", Integer, nullable=False, default=0),
+    Column("status", String(10), nullable=False),  # queued | running | completed | failed
+    Column("status_message", Text, nullable=False, default=""),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime),
+    Column("file_name", String(120)),
+    Column("records", Integer),
+)
+
 # The accounts tables share this metadata (one schema, one migration history).
 from smt.store import accounts_tables  # noqa: E402, F401 - registers the tables

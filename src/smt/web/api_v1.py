@@ -8,20 +8,23 @@ absent, and an ESIID with nothing visible answers 404 like one that does not exi
 
 import io
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from smt import __version__
 from smt.access.facts import attached_esiids
 from smt.access.policy import Principal
-from smt.accounts.model import Role
+from smt.accounts.model import Role, WorkflowError
 from smt.accounts.sessions import IDLE, Login, LoginRefusal, SessionKind
 from smt.composition import Hub
 from smt.domain.esiid import Esiid, InvalidEsiid
+from smt.reports.adhoc import MAX_ESIIDS as MAX_ADHOC_ESIIDS
+from smt.reports.adhoc import AdHocRequest, RequestStatus
+from smt.reports.adhoc import Answer as AdHocAnswer
 from smt.reports.writers import (
     ReportFormat,
     write_daily_report,
@@ -45,6 +48,15 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
     idle_timeout_seconds: int
+
+
+class AdHocBody(BaseModel):
+    kind: Literal["interval", "daily", "monthly"]
+    fmt: Literal["csv", "lse", "json"] = Field(default="csv", alias="format")
+    esiids: list[str] = Field(min_length=1, max_length=MAX_ADHOC_ESIIDS)
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    revisions: Literal["latest", "all"] = "latest"
 
 
 class EsiidList(BaseModel):
@@ -238,5 +250,72 @@ def create_api(hub: Hub) -> FastAPI:
                 )
                 before = v
         return JSONResponse({"esiid": number, "date": day.isoformat(), "versions": report})
+
+    def run_queued(principal: Principal, correlation_id: str) -> None:
+        """The in-process job: after the request's own transaction has committed."""
+        try:
+            with hub.engine.begin() as conn:
+                hub.adhoc.run(conn, principal, correlation_id, now=hub.clock.now())
+        except Exception as error:  # noqa: BLE001 - a failed job is a status, never a lost request
+            with hub.engine.begin() as conn:
+                hub.adhoc.fail(conn, correlation_id, f"failed: {error}", now=hub.clock.now())
+
+    def described(answer: AdHocAnswer) -> dict[str, Any]:
+        return {
+            "correlation_id": answer.correlation_id,
+            "status": answer.status.value,
+            "message": answer.message,
+            "file": (f"/api/v1/adhoc/{answer.correlation_id}/file" if answer.file_name else None),
+            "file_name": answer.file_name,
+            "records": answer.records,
+        }
+
+    @api.post("/adhoc")
+    def adhoc_submit(
+        request: AdHocBody,
+        principal: Annotated[Principal, Depends(caller)],
+        background: BackgroundTasks,
+    ) -> JSONResponse:
+        """IF1030/IF1040: one ESIID up to 40 days is answered at once; larger requests are
+        queued and answered with a correlation id."""
+        wanted = AdHocRequest(
+            request.kind,
+            ReportFormat(request.fmt),
+            request.esiids,
+            request.first,
+            request.last,
+            request.revisions == "all",
+        )
+        try:
+            with hub.engine.begin() as conn:
+                answer = hub.adhoc.submit(conn, principal, wanted, now=hub.clock.now())
+        except WorkflowError as refusal:
+            raise HTTPException(422, str(refusal)) from None
+        if answer.status is RequestStatus.QUEUED:
+            background.add_task(run_queued, principal, answer.correlation_id)
+            return JSONResponse(described(answer), status_code=202)
+        return JSONResponse(described(answer))
+
+    @api.get("/adhoc/{correlation_id}")
+    def adhoc_status(
+        correlation_id: str, principal: Annotated[Principal, Depends(caller)]
+    ) -> JSONResponse:
+        with hub.engine.connect() as conn:
+            answer = hub.adhoc.status(conn, principal, correlation_id)
+        if answer is None:
+            raise HTTPException(404, "no such request")
+        return JSONResponse(described(answer))
+
+    @api.get("/adhoc/{correlation_id}/file")
+    def adhoc_file(
+        correlation_id: str, principal: Annotated[Principal, Depends(caller)]
+    ) -> FileResponse:
+        with hub.engine.connect() as conn:
+            answer = hub.adhoc.status(conn, principal, correlation_id)
+        path = hub.adhoc.file_path(principal, answer) if answer is not None else None
+        if path is None:
+            raise HTTPException(404, "no such file")
+        media = "text/csv" if path.suffix == ".csv" else "application/octet-stream"
+        return FileResponse(path, media_type=media, filename=path.name)
 
     return api

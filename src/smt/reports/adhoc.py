@@ -1,0 +1,266 @@
+"""Ad hoc usage requests (IF1030/IF1040), sized as the seed sizes them: one ESIID up to 40 days
+of intervals (or 1,200 days of register reads or bills) is answered at once with its file;
+anything larger (one ESIID up to 13 months, several ESIIDs up to 48 months) is queued and
+answered with a correlation id whose status can be asked for. Results land in the requester's
+mailbox folder; the reads go through the access policy like every other read."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import Connection, insert, select, update
+
+from smt.access.policy import Principal
+from smt.accounts.model import WorkflowError
+from smt.domain.central_time import format_central_timestamp
+from smt.domain.esiid import Esiid, InvalidEsiid
+from smt.reports.writers import (
+    ReportFormat,
+    write_daily_report,
+    write_interval_report,
+    write_monthly_report,
+)
+from smt.store.schema import adhoc_request
+from smt.usage.service import UsageService
+
+SYNC_INTERVAL_DAYS = 40
+ONE_ESIID_DAYS = 396  # under 13 months
+MANY_ESIIDS_DAYS = 1461  # 48 months
+SYNC_DAILY_DAYS = 1200
+MAX_ESIIDS = 1000
+FILE_PREFIX = {
+    "interval": "IntervalMeterUsage",
+    "daily": "DailyMeterUsage",
+    "monthly": "MonthlyBilling",
+}
+
+
+class RequestStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AdHocRequest:
+    kind: str  # interval | daily | monthly
+    fmt: ReportFormat
+    esiids: list[str]
+    first: date
+    last: date
+    all_revisions: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Either the file at once (`file_name`), or a correlation id to ask about later."""
+
+    correlation_id: str
+    status: RequestStatus
+    message: str
+    file_name: str | None = None
+    records: int | None = None
+
+
+def check(request: AdHocRequest) -> AdHocRequest:
+    """The seed's limits, each refused with a precise message."""
+    if request.kind not in FILE_PREFIX:
+        raise WorkflowError("the report type is interval, daily or monthly")
+    if request.fmt is ReportFormat.LSE and request.kind != "interval":
+        raise WorkflowError("LSE carries interval data only")
+    if not request.esiids:
+        raise WorkflowError("at least one ESIID")
+    if len(request.esiids) > MAX_ESIIDS:
+        raise WorkflowError(f"at most {MAX_ESIIDS} ESIIDs in one request")
+    try:
+        esiids = sorted({Esiid.parse(e).value for e in request.esiids})
+    except InvalidEsiid as error:
+        raise WorkflowError(str(error)) from None
+    if request.last < request.first:
+        raise WorkflowError("the end date is before the start date")
+    days = (request.last - request.first).days + 1
+    if len(esiids) == 1 and request.kind == "interval" and days > ONE_ESIID_DAYS:
+        raise WorkflowError("one ESIID's intervals: under 13 months per request")
+    if len(esiids) == 1 and request.kind != "interval" and days > SYNC_DAILY_DAYS:
+        raise WorkflowError(f"one ESIID's {request.kind} data: at most {SYNC_DAILY_DAYS} days")
+    if days > MANY_ESIIDS_DAYS:
+        raise WorkflowError("at most 48 months per request")
+    return AdHocRequest(
+        request.kind, request.fmt, esiids, request.first, request.last, request.all_revisions
+    )
+
+
+def answered_at_once(request: AdHocRequest) -> bool:
+    days = (request.last - request.first).days + 1
+    if len(request.esiids) != 1:
+        return False
+    limit = SYNC_INTERVAL_DAYS if request.kind == "interval" else SYNC_DAILY_DAYS
+    return days <= limit
+
+
+def mailbox(data_dir: Path, principal: Principal) -> Path:
+    """The requester's ad hoc folder: the company's for company people, else their own."""
+    owner = (
+        f"company-{principal.company_id}"
+        if principal.company_id is not None
+        else f"user-{principal.user_id}"
+    )
+    return data_dir / "mailboxes" / owner / "adhoc"
+
+
+class AdHocReports:
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        self._usage = UsageService()
+
+    def submit(
+        self, conn: Connection, principal: Principal, request: AdHocRequest, *, now: datetime
+    ) -> Answer:
+        """Record the request; answer it at once when the seed says so (the caller enqueues
+        the others after its transaction commits)."""
+        checked = check(request)
+        correlation = secrets.token_hex(16)
+        conn.execute(
+            insert(adhoc_request).values(
+                correlation_id=correlation,
+                requested_by=principal.user_id,
+                kind=checked.kind,
+                format=checked.fmt.value,
+                esiids=checked.esiids,
+                first_date=checked.first,
+                last_date=checked.last,
+                all_revisions=int(checked.all_revisions),
+                status=RequestStatus.QUEUED.value,
+                status_message="queued",
+                requested_at=now,
+            )
+        )
+        if answered_at_once(checked):
+            return self.run(conn, principal, correlation, now=now)
+        return Answer(
+            correlation,
+            RequestStatus.QUEUED,
+            "Request queued; ask for its status with the correlation id",
+        )
+
+    def run(
+        self,
+        conn: Connection,
+        principal: Principal,
+        correlation_id: str,
+        *,
+        now: datetime,
+        finished_at: Callable[[], datetime] | None = None,
+    ) -> Answer:
+        row = conn.execute(
+            select(adhoc_request).where(adhoc_request.c.correlation_id == correlation_id)
+        ).one()
+        conn.execute(
+            update(adhoc_request)
+            .where(adhoc_request.c.id == row.id)
+            .values(status=RequestStatus.RUNNING.value)
+        )
+        fmt = ReportFormat(row.format)
+        extension = {"csv": "csv", "lse": "lse", "json": "json"}[fmt.value]
+        name = f"{FILE_PREFIX[row.kind]}{correlation_id}{format_central_timestamp(now)}.{extension}"
+        folder = mailbox(self._data_dir, principal)
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{name}.part"
+        revisions = bool(row.all_revisions)
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            if row.kind == "interval":
+                count = write_interval_report(
+                    out,
+                    self._usage.intervals(
+                        conn,
+                        principal,
+                        row.esiids,
+                        row.first_date,
+                        row.last_date,
+                        now=now,
+                        all_revisions=revisions,
+                    ),
+                    fmt,
+                )
+            elif row.kind == "daily":
+                count = write_daily_report(
+                    out,
+                    self._usage.register_reads(
+                        conn,
+                        principal,
+                        row.esiids,
+                        row.first_date,
+                        row.last_date,
+                        now=now,
+                        all_revisions=revisions,
+                    ),
+                    fmt,
+                )
+            else:
+                count = write_monthly_report(
+                    out,
+                    self._usage.monthly(
+                        conn,
+                        principal,
+                        row.esiids,
+                        row.first_date,
+                        row.last_date,
+                        now=now,
+                        all_revisions=revisions,
+                    ),
+                    fmt,
+                )
+        partial.replace(folder / name)
+        done = finished_at() if finished_at else now
+        message = "Report ready" if count else "No data in that range for that request"
+        conn.execute(
+            update(adhoc_request)
+            .where(adhoc_request.c.id == row.id)
+            .values(
+                status=RequestStatus.COMPLETED.value,
+                status_message=message,
+                completed_at=done,
+                file_name=name,
+                records=count,
+            )
+        )
+        return Answer(correlation_id, RequestStatus.COMPLETED, message, name, count)
+
+    def fail(self, conn: Connection, correlation_id: str, message: str, *, now: datetime) -> None:
+        conn.execute(
+            update(adhoc_request)
+            .where(adhoc_request.c.correlation_id == correlation_id)
+            .values(
+                status=RequestStatus.FAILED.value, status_message=message[:500], completed_at=now
+            )
+        )
+
+    def status(self, conn: Connection, principal: Principal, correlation_id: str) -> Answer | None:
+        """The requester's own request only (anyone else's looks like no request)."""
+        row = conn.execute(
+            select(adhoc_request).where(
+                adhoc_request.c.correlation_id == correlation_id,
+                adhoc_request.c.requested_by == principal.user_id,
+            )
+        ).first()
+        if row is None:
+            return None
+        return Answer(
+            row.correlation_id,
+            RequestStatus(row.status),
+            row.status_message,
+            row.file_name,
+            row.records,
+        )
+
+    def file_path(self, principal: Principal, answer: Answer) -> Path | None:
+        if answer.file_name is None:
+            return None
+        path = mailbox(self._data_dir, principal) / answer.file_name
+        return path if path.is_file() else None
