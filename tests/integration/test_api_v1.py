@@ -3,8 +3,9 @@ limits, and "not yours" answering like "not there"."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.composition import Hub
 from smt.formats.file_names import InboundKind
+from smt.reports.adhoc import AdHocRequest, RequestStatus, resume_unfinished
+from smt.reports.writers import ReportFormat
 from smt.web.app import create_app
 
 from builders import ESIID, ESIID_2, NOW, day_record, write_csv_file, write_lse_file
@@ -210,3 +213,44 @@ def test_a_failing_job_becomes_a_failed_status(
     later = client.get(f"/api/v1/adhoc/{queued['correlation_id']}", headers=headers).json()
     assert later["status"] == "failed"
     assert "No space left on device" in later["message"]
+
+
+def queue_without_running(hub: Hub, user_id: str) -> str:
+    """A request accepted just before the hub stopped: recorded, never run."""
+    with hub.engine.begin() as conn:
+        principal = hub.accounts.principal(conn, user_id)
+        assert principal is not None
+        answer = hub.adhoc.submit(
+            conn,
+            principal,
+            AdHocRequest(
+                "interval", ReportFormat.CSV, [ESIID], date(2026, 1, 1), date(2026, 11, 20)
+            ),
+            now=NOW,
+        )
+    assert answer.status is RequestStatus.QUEUED
+    return answer.correlation_id
+
+
+def test_requests_left_queued_run_when_the_hub_starts_again(client: TestClient, hub: Hub) -> None:
+    correlation = queue_without_running(hub, "lsp.admin")
+    headers = bearer(client, "lsp.admin")
+    with TestClient(create_app(hub), base_url="https://hub.test") as restarted:
+        deadline = time.monotonic() + 30
+        while True:
+            later = restarted.get(f"/api/v1/adhoc/{correlation}", headers=headers).json()
+            if later["status"] in ("completed", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    assert (later["status"], later["records"]) == ("completed", 96), later
+
+
+def test_a_requester_gone_meanwhile_gets_a_failed_request(client: TestClient, hub: Hub) -> None:
+    correlation = queue_without_running(hub, "lsp.admin")
+    assert resume_unfinished(hub.engine, hub.adhoc, lambda _conn, _user: None, hub.clock) == 1
+    headers = bearer(client, "lsp.admin")
+    later = client.get(f"/api/v1/adhoc/{correlation}", headers=headers).json()
+    assert (later["status"], later["message"]) == (
+        "failed",
+        "failed: the requester is no longer active",
+    )

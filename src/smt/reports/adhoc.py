@@ -13,10 +13,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from smt.access.policy import Principal
 from smt.accounts.model import WorkflowError
+from smt.clock import Clock
 from smt.domain.central_time import format_central_timestamp
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.reports.writers import (
@@ -232,6 +233,19 @@ class AdHocReports:
         )
         return Answer(correlation_id, RequestStatus.COMPLETED, message, name, count)
 
+    def unfinished(self, conn: Connection) -> list[tuple[str, str]]:
+        """(correlation id, requester) of every request a stopped hub left queued or running."""
+        rows = conn.execute(
+            select(adhoc_request.c.correlation_id, adhoc_request.c.requested_by)
+            .where(
+                adhoc_request.c.status.in_(
+                    [RequestStatus.QUEUED.value, RequestStatus.RUNNING.value]
+                )
+            )
+            .order_by(adhoc_request.c.id)
+        )
+        return [(row.correlation_id, row.requested_by) for row in rows]
+
     def fail(self, conn: Connection, correlation_id: str, message: str, *, now: datetime) -> None:
         conn.execute(
             update(adhoc_request)
@@ -264,3 +278,41 @@ class AdHocReports:
             return None
         path = mailbox(self._data_dir, principal) / answer.file_name
         return path if path.is_file() else None
+
+
+def run_job(
+    engine: Engine, reports: AdHocReports, principal: Principal, correlation_id: str, clock: Clock
+) -> None:
+    """One queued request, in its own transaction; a failure becomes its status."""
+    try:
+        with engine.begin() as conn:
+            reports.run(conn, principal, correlation_id, now=clock.now())
+    except Exception as error:  # noqa: BLE001 - a failed job is a status, never a lost request
+        with engine.begin() as conn:
+            reports.fail(conn, correlation_id, f"failed: {error}", now=clock.now())
+
+
+def resume_unfinished(
+    engine: Engine,
+    reports: AdHocReports,
+    principal_of: Callable[[Connection, str], Principal | None],
+    clock: Clock,
+) -> int:
+    """At start-up: run what a stopped hub left queued, as its requester is *now* (a
+    requester suspended meanwhile gets a failed request, not their old reach)."""
+    with engine.connect() as conn:
+        pending = reports.unfinished(conn)
+    for correlation_id, user_id in pending:
+        with engine.connect() as conn:
+            principal = principal_of(conn, user_id)
+        if principal is None:
+            with engine.begin() as conn:
+                reports.fail(
+                    conn,
+                    correlation_id,
+                    "failed: the requester is no longer active",
+                    now=clock.now(),
+                )
+            continue
+        run_job(engine, reports, principal, correlation_id, clock)
+    return len(pending)

@@ -23,7 +23,7 @@ from smt.accounts.sessions import IDLE, Login, LoginRefusal, SessionKind
 from smt.composition import Hub
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.reports.adhoc import MAX_ESIIDS as MAX_ADHOC_ESIIDS
-from smt.reports.adhoc import AdHocRequest, RequestStatus
+from smt.reports.adhoc import AdHocRequest, RequestStatus, run_job
 from smt.reports.adhoc import Answer as AdHocAnswer
 from smt.reports.writers import (
     ReportFormat,
@@ -251,15 +251,6 @@ def create_api(hub: Hub) -> FastAPI:
                 before = v
         return JSONResponse({"esiid": number, "date": day.isoformat(), "versions": report})
 
-    def run_queued(principal: Principal, correlation_id: str) -> None:
-        """The in-process job: after the request's own transaction has committed."""
-        try:
-            with hub.engine.begin() as conn:
-                hub.adhoc.run(conn, principal, correlation_id, now=hub.clock.now())
-        except Exception as error:  # noqa: BLE001 - a failed job is a status, never a lost request
-            with hub.engine.begin() as conn:
-                hub.adhoc.fail(conn, correlation_id, f"failed: {error}", now=hub.clock.now())
-
     def described(answer: AdHocAnswer) -> dict[str, Any]:
         return {
             "correlation_id": answer.correlation_id,
@@ -292,7 +283,9 @@ def create_api(hub: Hub) -> FastAPI:
         except WorkflowError as refusal:
             raise HTTPException(422, str(refusal)) from None
         if answer.status is RequestStatus.QUEUED:
-            background.add_task(run_queued, principal, answer.correlation_id)
+            background.add_task(
+                run_job, hub.engine, hub.adhoc, principal, answer.correlation_id, hub.clock
+            )
             return JSONResponse(described(answer), status_code=202)
         return JSONResponse(described(answer))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from threading import Thread
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from smt import __version__
 from smt.composition import Hub
+from smt.reports.adhoc import resume_unfinished
 from smt.web.api_v1 import create_api
 from smt.web.portal.context import Portal
 from smt.web.portal.i18n import environments
@@ -25,11 +28,23 @@ STATIC = Path(__file__).parent / "portal" / "static"
 
 
 def create_app(hub: Hub) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Requests a stopped hub left queued run again, beside the serving, not before it.
+        Thread(
+            target=resume_unfinished,
+            args=(hub.engine, hub.adhoc, hub.accounts.principal, hub.clock),
+            name="adhoc-resume",
+            daemon=True,
+        ).start()
+        yield
+
     app = FastAPI(
         title="Smart Meter Texas (open implementation)",
         version=__version__,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
 
     @app.get("/healthz")
