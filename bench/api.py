@@ -1,0 +1,258 @@
+"""API benchmark: 10,000 meters x 90 days stored (SQLite, and PostgreSQL when configured), the
+hub served by uvicorn in its own process, and 32 concurrent clients for 30 s on the 40-day
+interval query (`/api/v1/esiids/{esiid}/intervals`, a different ESIID each request) and on
+`/healthz`, in the same run. Prints requests/s, p50 and p99 of each and their ratio, then one
+line per bar.
+
+    .venv/bin/python bench/api.py [--meters 10000] [--days 90] [--clients 32] [--seconds 30]
+
+PostgreSQL comes from SMT_BENCH_POSTGRES_URL or SMT_TEST_POSTGRES_URL (a scratch database is
+created and dropped); without either, its figures are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import NOW, simulated_files
+
+P99_LIMIT_MS = 100.0
+THROUGHPUT_SHARE = 0.2
+PASSWORD = "Bench-Password-2026"  # noqa: S105 - a scratch database, thrown away
+USER = "bench.rep"
+LAST_DAY = date(2026, 11, 26)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--meters", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--serve", nargs=3, metavar=("DATA_DIR", "DB_URL", "PORT"))
+    args = parser.parse_args()
+    if args.serve:
+        return serve(Path(args.serve[0]), args.serve[1], int(args.serve[2]))
+    files = simulated_files(args.meters, args.days)
+    bars: list[tuple[str, float, float, bool]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        sqlite = run_backend("SQLite", Path(scratch), f"sqlite:///{scratch}/bench.db", files, args)
+    bars += [
+        ("sqlite_40day_p99_ms", sqlite["query"]["p99"], P99_LIMIT_MS, True),
+        ("sqlite_throughput_vs_healthz", sqlite["share"], THROUGHPUT_SHARE, False),
+    ]
+    url = os.environ.get("SMT_BENCH_POSTGRES_URL") or os.environ.get("SMT_TEST_POSTGRES_URL")
+    if url:
+        with scratch_postgres(url) as pg_url, tempfile.TemporaryDirectory() as scratch:
+            postgres = run_backend("PostgreSQL", Path(scratch), pg_url, files, args)
+        bars.append(("postgres_throughput_vs_healthz", postgres["share"], THROUGHPUT_SHARE, False))
+        print(f"(PostgreSQL 40-day p99: {postgres['query']['p99']:.1f} ms, reported, no bar)")
+    else:
+        print("PostgreSQL: skipped (set SMT_BENCH_POSTGRES_URL or SMT_TEST_POSTGRES_URL)")
+    print("(48-month, 1,000-ESIID ad hoc memory bar: not measured by this benchmark yet)")
+    failed = False
+    for name, measured, limit, at_most in bars:
+        ok = measured <= limit if at_most else measured >= limit
+        failed |= not ok
+        sign = "limit" if at_most else "at least"
+        print(f"bar {name}: {measured:.2f} ({sign} {limit:.2f}) {'PASS' if ok else 'FAIL'}")
+    return 1 if failed else 0
+
+
+def run_backend(
+    label: str, data_dir: Path, db_url: str, files: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    began = time.perf_counter()
+    esiids = load(data_dir, db_url, files)
+    print(
+        f"\n{label}: stored {args.meters:,} meters x {args.days} days in "
+        f"{time.perf_counter() - began:.1f} s; querying {len(esiids):,} ESIIDs of one REP"
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(data_dir), db_url, str(port)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base)
+        first = LAST_DAY - timedelta(days=39)
+        paths = [f"/api/v1/esiids/{e}/intervals?from={first}&to={LAST_DAY}" for e in esiids]
+        query = asyncio.run(hammer(base, paths, args.clients, args.seconds, login=True))
+        health = asyncio.run(hammer(base, ["/healthz"], args.clients, args.seconds, login=False))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for name, result in (("40-day intervals", query), ("/healthz", health)):
+        print(
+            f"{label} {name:17s} {result['rps']:8.1f} req/s  p50 {result['p50']:6.1f} ms  "
+            f"p99 {result['p99']:6.1f} ms  ({result['count']:,} requests, "
+            f"{result['errors']} errors, {result['bytes'] / max(result['count'], 1):,.0f} B each)"
+        )
+    share = query["rps"] / health["rps"]
+    print(
+        f"{label}: 40-day query throughput = {share:.3f} x /healthz; "
+        f"p99 ratio {query['p99'] / health['p99']:.2f}"
+    )
+    return {"query": query, "health": health, "share": share}
+
+
+def load(data_dir: Path, db_url: str, files: Path) -> list[str]:
+    """Ingest the simulated files and make one REP login for the most common REP of Record."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from smt.accounts.profiles import CompanyProfile, Person  # noqa: PLC0415
+    from smt.clock import FixedClock  # noqa: PLC0415
+    from smt.composition import build_hub, initialise  # noqa: PLC0415
+    from smt.config import Settings  # noqa: PLC0415
+    from smt.ingest.pipeline import inbound_order  # noqa: PLC0415
+    from smt.store.schema import rep_of_record  # noqa: PLC0415
+
+    # Loaded as of the simulation's "now", so that its last day's files are not from the future.
+    settings = Settings(data_dir=data_dir, database_url=db_url)  # type: ignore[call-arg]
+    hub = build_hub(settings, FixedClock(NOW))
+    try:
+        initialise(hub)
+        for outcome in hub.ingester.ingest_many(
+            (p, None) for p in inbound_order(files.iterdir()) if p.suffix in {".lse", ".csv"}
+        ):
+            if not outcome.clean:
+                print(f"  {outcome.summary()}")
+        window_start = LAST_DAY - timedelta(days=39)
+        with hub.engine.begin() as conn:
+            spans = conn.execute(
+                select(rep_of_record.c.esiid, rep_of_record.c.duns).where(
+                    rep_of_record.c.start_date <= window_start,
+                    (rep_of_record.c.end_date.is_(None)) | (rep_of_record.c.end_date >= LAST_DAY),
+                )
+            ).all()
+            duns = Counter(d for _, d in spans).most_common(1)[0][0]
+            hub.accounts.add_rep(
+                conn,
+                now=NOW,
+                profile=CompanyProfile("Bench Power"),
+                duns=[duns],
+                user_id=USER,
+                person=Person("Bench", "Mark", "bench@example.com"),
+                password=PASSWORD,
+            )
+        return sorted({e for e, d in spans if d == duns})
+    finally:
+        hub.close()
+
+
+def serve(data_dir: Path, db_url: str, port: int) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from smt.composition import build_hub  # noqa: PLC0415
+    from smt.config import Settings  # noqa: PLC0415
+    from smt.web.app import create_app  # noqa: PLC0415
+
+    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url))  # type: ignore[call-arg]
+    uvicorn.run(create_app(hub), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return 0
+
+
+async def hammer(
+    base: str, paths: list[str], clients: int, seconds: float, *, login: bool
+) -> dict[str, Any]:
+    import httpx  # noqa: PLC0415
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        headers: dict[str, str] = {}
+        if login:
+            token = await http.post("/api/v1/token", json={"username": USER, "password": PASSWORD})
+            token.raise_for_status()
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        latencies: list[float] = []
+        errors = 0
+        size = 0
+        stop = time.perf_counter() + seconds
+
+        async def one_client(index: int) -> None:
+            nonlocal errors, size
+            n = index
+            while time.perf_counter() < stop:
+                began = time.perf_counter()
+                response = await http.get(paths[n % len(paths)], headers=headers)
+                latencies.append((time.perf_counter() - began) * 1000)
+                size += len(response.content)
+                if response.status_code != 200:
+                    errors += 1
+                n += clients
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one_client(i) for i in range(clients)))
+        elapsed = time.perf_counter() - began
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "count": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": cuts[49],
+        "p99": cuts[98],
+        "errors": errors,
+        "bytes": size,
+    }
+
+
+def wait_until_up(base: str) -> None:
+    import httpx  # noqa: PLC0415
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the benchmark server did not come up")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class scratch_postgres:  # noqa: N801 - used as a context manager, reads like one
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+        self._admin = make_url(url)
+        self._name = f"smt_bench_api_{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> str:
+        self._run(f'CREATE DATABASE "{self._name}"')
+        return self._admin.set(database=self._name).render_as_string(hide_password=False)
+
+    def __exit__(self, *_: object) -> None:
+        self._run(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
+
+    def _run(self, statement: str) -> None:
+        from sqlalchemy import create_engine, text  # noqa: PLC0415
+
+        engine = create_engine(self._admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
