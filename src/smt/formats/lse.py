@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TextIO
 
 from smt.domain.central_time import format_central_timestamp
@@ -43,6 +44,7 @@ VALID_RECORD = "N"
 INVALID_RECORD = "Y"
 
 
+@lru_cache(maxsize=1 << 16)  # meter values repeat; a report formats hundreds of thousands
 def format_kwh(wh: int) -> str:
     """Integer watt-hours as kWh with three decimals, exactly (no floats on the way)."""
     kwh, rest = divmod(wh, 1000)

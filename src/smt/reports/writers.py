@@ -43,6 +43,10 @@ class ReportFormat(StrEnum):
     JSON = "json"
 
 
+# Compact, in one call: json.dumps without indent runs in C, several times faster than json.dump.
+COMPACT = (",", ":")
+
+
 def _date(day: date) -> str:
     return day.strftime("%m/%d/%Y")
 
@@ -86,7 +90,7 @@ def write_interval_report(
                 }
                 for v in versions
             ]
-            json.dump({"intervals": items}, out, indent=1)
+            out.write(json.dumps({"intervals": items}, separators=COMPACT))
             out.write("\n")
             return len(items)
 
@@ -106,7 +110,7 @@ def write_daily_report(out: TextIO, versions: Iterable[RegisterVersion], fmt: Re
             }
             for v in versions
         ]
-        json.dump({"daily": items}, out, indent=1)
+        out.write(json.dumps({"daily": items}, separators=COMPACT))
         out.write("\n")
         return len(items)
     if fmt is not ReportFormat.CSV:
@@ -146,7 +150,7 @@ def write_monthly_report(out: TextIO, versions: Iterable[MonthlyVersion], fmt: R
             }
             for v in versions
         ]
-        json.dump({"monthly": items}, out, indent=1)
+        out.write(json.dumps({"monthly": items}, separators=COMPACT))
         out.write("\n")
         return len(items)
     if fmt is not ReportFormat.CSV:
