@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TextIO
+from typing import Any, TextIO
 
 from smt.domain.central_time import CENTRAL
 from smt.formats.lse import LseRecord, format_kwh, format_record, format_trailer
@@ -43,8 +43,21 @@ class ReportFormat(StrEnum):
     JSON = "json"
 
 
-# Compact, in one call: json.dumps without indent runs in C, several times faster than json.dump.
+# Compact: json.dumps without indent runs in C, several times faster than json.dump.
 COMPACT = (",", ":")
+
+
+def _write_json(out: TextIO, key: str, items: Iterable[dict[str, Any]]) -> int:
+    """`{"key":[item,...]}` written item by item: memory stays flat however large the report."""
+    out.write(f'{{"{key}":[')
+    count = 0
+    for item in items:
+        if count:
+            out.write(",")
+        out.write(json.dumps(item, separators=COMPACT))
+        count += 1
+    out.write("]}\n")
+    return count
 
 
 def _date(day: date) -> str:
@@ -73,7 +86,7 @@ def write_interval_report(
             out.write(format_trailer(count))
             return count
         case ReportFormat.JSON:
-            items = [
+            items = (
                 {
                     "esiid": v.esiid,
                     "date": v.day.isoformat(),
@@ -89,15 +102,13 @@ def write_interval_report(
                     "qualities": v.qualities,
                 }
                 for v in versions
-            ]
-            out.write(json.dumps({"intervals": items}, separators=COMPACT))
-            out.write("\n")
-            return len(items)
+            )
+            return _write_json(out, "intervals", items)
 
 
 def write_daily_report(out: TextIO, versions: Iterable[RegisterVersion], fmt: ReportFormat) -> int:
     if fmt is ReportFormat.JSON:
-        items = [
+        items = (
             {
                 "esiid": v.esiid,
                 "date": v.day.isoformat(),
@@ -109,10 +120,8 @@ def write_daily_report(out: TextIO, versions: Iterable[RegisterVersion], fmt: Re
                 "usage_kwh": format_kwh(v.end_wh - v.start_wh),
             }
             for v in versions
-        ]
-        out.write(json.dumps({"daily": items}, separators=COMPACT))
-        out.write("\n")
-        return len(items)
+        )
+        return _write_json(out, "daily", items)
     if fmt is not ReportFormat.CSV:
         raise ValueError("daily reads come as CSV or JSON")
     writer = csv.writer(out, lineterminator="\n")
@@ -135,7 +144,7 @@ def write_daily_report(out: TextIO, versions: Iterable[RegisterVersion], fmt: Re
 
 def write_monthly_report(out: TextIO, versions: Iterable[MonthlyVersion], fmt: ReportFormat) -> int:
     if fmt is ReportFormat.JSON:
-        items = [
+        items = (
             {
                 "esiid": v.esiid,
                 "meter_number": v.meter_number,
@@ -149,10 +158,8 @@ def write_monthly_report(out: TextIO, versions: Iterable[MonthlyVersion], fmt: R
                 "quality": v.quality,
             }
             for v in versions
-        ]
-        out.write(json.dumps({"monthly": items}, separators=COMPACT))
-        out.write("\n")
-        return len(items)
+        )
+        return _write_json(out, "monthly", items)
     if fmt is not ReportFormat.CSV:
         raise ValueError("monthly bills come as CSV or JSON")
     writer = csv.writer(out, lineterminator="\n")
