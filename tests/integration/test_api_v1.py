@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from smt.access.policy import Principal
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.composition import Hub
 from smt.formats.file_names import InboundKind
-from smt.reports.adhoc import AdHocRequest, RequestStatus, resume_unfinished
+from smt.reports.adhoc import AdHocRequest, RequestStatus, resume_unfinished, run_job
 from smt.reports.writers import ReportFormat
 from smt.web.app import create_app
 
@@ -254,3 +255,38 @@ def test_a_requester_gone_meanwhile_gets_a_failed_request(client: TestClient, hu
         "failed",
         "failed: the requester is no longer active",
     )
+
+
+def test_a_running_job_only_reads_so_others_can_write(
+    client: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a job holding the write lock would stall every login and upload meanwhile."""
+    other = queue_without_running(hub, "lsp.admin")
+    seen: list[str] = []
+    reads = hub.adhoc._usage.intervals
+
+    def while_running(*args: Any, **kwargs: Any) -> Any:
+        with hub.engine.begin() as elsewhere:  # another request, in the middle of the job
+            hub.adhoc.fail(elsewhere, other, "cancelled by the test", now=NOW)
+            status = hub.adhoc.status(elsewhere, principal_of(hub, "lsp.admin"), other)
+            assert status is not None
+            seen.append(status.status.value)
+        return reads(*args, **kwargs)
+
+    monkeypatch.setattr(hub.adhoc._usage, "intervals", while_running)
+    queued = queue_without_running(hub, "lsp.admin")
+    started = time.monotonic()
+    run_job(hub.engine, hub.adhoc, principal_of(hub, "lsp.admin"), queued, hub.clock)
+    assert time.monotonic() - started < 10, "a write in the middle had to wait for the job"
+    assert seen == ["failed"]
+    with hub.engine.connect() as conn:
+        done = hub.adhoc.status(conn, principal_of(hub, "lsp.admin"), queued)
+    assert done is not None
+    assert (done.status, done.records) == (RequestStatus.COMPLETED, 96)
+
+
+def principal_of(hub: Hub, user_id: str) -> Principal:
+    with hub.engine.connect() as conn:
+        principal = hub.accounts.principal(conn, user_id)
+    assert principal is not None
+    return principal

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from smt.access.policy import Principal
 from smt.accounts.model import WorkflowError
@@ -151,74 +152,58 @@ class AdHocReports:
         )
 
     def run(
-        self,
-        conn: Connection,
-        principal: Principal,
-        correlation_id: str,
-        *,
-        now: datetime,
-        finished_at: Callable[[], datetime] | None = None,
+        self, conn: Connection, principal: Principal, correlation_id: str, *, now: datetime
     ) -> Answer:
+        """The whole request in the caller's transaction (small requests, answered at once)."""
+        row = self.start(conn, correlation_id)
+        name, count = self.produce(conn, principal, row, now=now)
+        return self.finish(conn, row, name, count, now=now)
+
+    def start(self, conn: Connection, correlation_id: str) -> Row[Any]:
         row = conn.execute(
             select(adhoc_request).where(adhoc_request.c.correlation_id == correlation_id)
         ).one()
         conn.execute(
             update(adhoc_request)
             .where(adhoc_request.c.id == row.id)
-            .values(status=RequestStatus.RUNNING.value)
+            .values(status=RequestStatus.RUNNING.value, status_message="running")
         )
+        return row
+
+    def produce(
+        self, conn: Connection, principal: Principal, row: Row[Any], *, now: datetime
+    ) -> tuple[str, int]:
+        """Reads only (bar an operator's audit rows): the file, written aside then renamed."""
         fmt = ReportFormat(row.format)
-        extension = {"csv": "csv", "lse": "lse", "json": "json"}[fmt.value]
-        name = f"{FILE_PREFIX[row.kind]}{correlation_id}{format_central_timestamp(now)}.{extension}"
+        stamp = format_central_timestamp(now)
+        name = f"{FILE_PREFIX[row.kind]}{row.correlation_id}{stamp}.{fmt.value}"
         folder = mailbox(self._data_dir, principal)
         folder.mkdir(parents=True, exist_ok=True)
         partial = folder / f".{name}.part"
+        span = (row.esiids, row.first_date, row.last_date)
         revisions = bool(row.all_revisions)
         with partial.open("w", encoding="utf-8", newline="") as out:
             if row.kind == "interval":
-                count = write_interval_report(
-                    out,
-                    self._usage.intervals(
-                        conn,
-                        principal,
-                        row.esiids,
-                        row.first_date,
-                        row.last_date,
-                        now=now,
-                        all_revisions=revisions,
-                    ),
-                    fmt,
+                intervals = self._usage.intervals(
+                    conn, principal, *span, now=now, all_revisions=revisions
                 )
+                count = write_interval_report(out, intervals, fmt)
             elif row.kind == "daily":
-                count = write_daily_report(
-                    out,
-                    self._usage.register_reads(
-                        conn,
-                        principal,
-                        row.esiids,
-                        row.first_date,
-                        row.last_date,
-                        now=now,
-                        all_revisions=revisions,
-                    ),
-                    fmt,
+                reads = self._usage.register_reads(
+                    conn, principal, *span, now=now, all_revisions=revisions
                 )
+                count = write_daily_report(out, reads, fmt)
             else:
-                count = write_monthly_report(
-                    out,
-                    self._usage.monthly(
-                        conn,
-                        principal,
-                        row.esiids,
-                        row.first_date,
-                        row.last_date,
-                        now=now,
-                        all_revisions=revisions,
-                    ),
-                    fmt,
+                bills = self._usage.monthly(
+                    conn, principal, *span, now=now, all_revisions=revisions
                 )
+                count = write_monthly_report(out, bills, fmt)
         partial.replace(folder / name)
-        done = finished_at() if finished_at else now
+        return name, count
+
+    def finish(
+        self, conn: Connection, row: Row[Any], name: str, count: int, *, now: datetime
+    ) -> Answer:
         message = "Report ready" if count else "No data in that range for that request"
         conn.execute(
             update(adhoc_request)
@@ -226,12 +211,12 @@ class AdHocReports:
             .values(
                 status=RequestStatus.COMPLETED.value,
                 status_message=message,
-                completed_at=done,
+                completed_at=now,
                 file_name=name,
                 records=count,
             )
         )
-        return Answer(correlation_id, RequestStatus.COMPLETED, message, name, count)
+        return Answer(row.correlation_id, RequestStatus.COMPLETED, message, name, count)
 
     def unfinished(self, conn: Connection) -> list[tuple[str, str]]:
         """(correlation id, requester) of every request a stopped hub left queued or running."""
@@ -283,10 +268,15 @@ class AdHocReports:
 def run_job(
     engine: Engine, reports: AdHocReports, principal: Principal, correlation_id: str, clock: Clock
 ) -> None:
-    """One queued request, in its own transaction; a failure becomes its status."""
+    """One queued request in three transactions, so that the long middle one only reads: on
+    SQLite a job holding the write lock for minutes would stall every login and upload."""
     try:
         with engine.begin() as conn:
-            reports.run(conn, principal, correlation_id, now=clock.now())
+            row = reports.start(conn, correlation_id)
+        with engine.begin() as conn:
+            name, count = reports.produce(conn, principal, row, now=clock.now())
+        with engine.begin() as conn:
+            reports.finish(conn, row, name, count, now=clock.now())
     except Exception as error:  # noqa: BLE001 - a failed job is a status, never a lost request
         with engine.begin() as conn:
             reports.fail(conn, correlation_id, f"failed: {error}", now=clock.now())
