@@ -172,6 +172,11 @@ def test_a_rep_reads_a_version_report(page: Page, site: tuple[str, str]) -> None
     url, yesterday = site
     log_in(page, url, "lsp.admin")
     page.get_by_role("link", name="Usage").click()
+    # a REP has thousands of ESIIDs: it searches them first
+    page.get_by_label("Search: start of an ESIID, or part of the service address").fill(ESIID[:12])
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#esiid option")).to_have_count(1)
+    expect(page.locator("#esiid")).to_have_value(ESIID)
     page.get_by_label("From").fill(yesterday)
     page.get_by_label("To (at most 40 days)").fill(yesterday)
     page.get_by_role("button", name="Show usage").click()

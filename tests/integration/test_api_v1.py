@@ -1,8 +1,9 @@
-"""The hub's own API: tokens, ESIIDs per role, intervals in JSON/CSV/LSE, version reports,
-limits, and "not yours" answering like "not there"."""
+"""The hub's own API: tokens, ESIIDs per role, intervals in JSON/CSV/LSE, version reports, ad hoc
+requests, limits, portal ESIID search, and "not yours" answering like "not there"."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -21,8 +22,10 @@ from smt.reports.writers import ReportFormat
 from smt.web.app import create_app
 
 from builders import ESIID, ESIID_2, NOW, day_record, write_csv_file, write_lse_file
+from portal_client import session
 
 PASSWORD = "Correct-Horse-42"
+PROFILE = ("RESLOWR_NCENT", "NCENT")
 A = "111111111"
 
 
@@ -290,3 +293,50 @@ def principal_of(hub: Hub, user_id: str) -> Principal:
         principal = hub.accounts.principal(conn, user_id)
     assert principal is not None
     return principal
+
+
+def test_reps_and_tdsps_search_their_esiids_in_the_portal(
+    client: TestClient, hub: Hub, inbox: Path
+) -> None:
+    premises = [
+        [
+            e,
+            address,
+            "",
+            "WACO",
+            "TX",
+            "76701",
+            "RES",
+            "ACTIVE",
+            "20240101",
+            "RESLOWR_NCENT",
+            "NCENT",
+        ]
+        for e, address in ((ESIID, "9 OAK ST"), (ESIID_2, "12 ELM AVE"))
+    ]
+    hub.ingester.ingest(
+        write_csv_file(inbox, InboundKind.PREMISE_FULL, premises, created=NOW - timedelta(days=2))
+    )
+    with hub.engine.begin() as conn:
+        hub.accounts.add_tdsp(
+            conn,
+            now=NOW,
+            tdsp_code="ONCOR",
+            user_id="oncor.ops",
+            person=Person("Omar", "Diaz", "o@example.com"),
+            password=PASSWORD,
+        )
+    app = create_app(hub)
+
+    def listed(user: str, query: str) -> list[str]:
+        page = session(app, user).get(f"/usage?q={query}").text
+        return re.findall(r'<option value="(\d+)">', page)
+
+    # the REP: its customer (by address or number), never the other premise on the street
+    assert listed("lsp.admin", "oak") == [ESIID]
+    assert listed("lsp.admin", "elm") == []
+    assert listed("lsp.admin", ESIID[:12]) == [ESIID]
+    assert listed("lsp.admin", "%") == [], "a wildcard is a character, not a pattern"
+    # the TDSP: its territory
+    assert listed("oncor.ops", "104437200000") == [ESIID, ESIID_2]
+    assert listed("oncor.ops", "ELM") == [ESIID_2]

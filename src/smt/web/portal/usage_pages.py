@@ -8,18 +8,20 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from smt.access.facts import attached_esiids
+from smt.access.policy import Principal
 from smt.accounts.model import Role
 from smt.domain.central_time import slot_start, today_in_central
 from smt.domain.channel import Channel
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.reports.smt_csv import write_intervals
-from smt.store.schema import rep_of_record
+from smt.store.schema import premise, rep_of_record
 from smt.usage.service import IntervalVersion, UsageService
 from smt.web.portal.context import Portal, Visit
 
@@ -36,6 +38,28 @@ class DaySummary:
 
 
 LISTED = 200
+
+
+def searchable(principal: Principal) -> tuple[Select[Any], Any] | None:
+    """The ESIIDs a REP (its current customers) or a TDSP (its territory) may search, and the
+    column holding the ESIID."""
+    if principal.role in (Role.REP_ADMIN, Role.REP_USER):
+        # Outer join: an ESIID whose premise record has not arrived yet is still a customer.
+        return (
+            select(rep_of_record.c.esiid)
+            .outerjoin(premise, premise.c.esiid == rep_of_record.c.esiid)
+            .where(
+                rep_of_record.c.duns.in_(sorted(principal.duns)),
+                rep_of_record.c.end_date.is_(None),
+            )
+            .distinct()
+        ), rep_of_record.c.esiid
+    if principal.role in (Role.TDSP_ADMIN, Role.TDSP_USER) and principal.tdsp_code:
+        territory = select(premise.c.esiid).where(
+            premise.c.tdsp == principal.tdsp_code, premise.c.ended_on.is_(None)
+        )
+        return territory, premise.c.esiid
+    return None
 
 
 def usage_router(portal: Portal) -> APIRouter:
@@ -75,32 +99,37 @@ def usage_router(portal: Portal) -> APIRouter:
             )
 
     @router.get("/usage", response_class=HTMLResponse)
-    def choose(request: Request) -> Response:
+    def choose(request: Request, q: str = "") -> Response:
+        """Customers pick among their ESIIDs; REPs and TDSPs, who have thousands, search theirs
+        by the start of the ESIID or a piece of the service address."""
         visit = member(request)
         if visit is None or visit.session is None:
             return RedirectResponse("/login", status_code=303)
         principal = visit.session.principal
+        wanted = q.strip()[:60]
         with hub.engine.connect() as conn:
-            if principal.role in (Role.REP_ADMIN, Role.REP_USER):
-                esiids = list(
-                    conn.execute(
-                        select(rep_of_record.c.esiid)
-                        .where(
-                            rep_of_record.c.duns.in_(sorted(principal.duns)),
-                            rep_of_record.c.end_date.is_(None),
-                        )
-                        .distinct()
-                        .order_by(rep_of_record.c.esiid)
-                        .limit(LISTED)
-                    ).scalars()
-                )
-            else:
+            search = searchable(principal)
+            if search is None:
                 esiids = [e for e, _ in attached_esiids(conn, principal)]
+            else:
+                found, esiid_column = search
+                if wanted.isdigit():
+                    found = found.where(esiid_column.startswith(wanted, autoescape=True))
+                elif wanted:
+                    found = found.where(
+                        func.lower(premise.c.address1).contains(wanted.lower(), autoescape=True)
+                    )
+                esiids = list(
+                    conn.execute(found.order_by(esiid_column).limit(LISTED + 1)).scalars()
+                )
         yesterday = today_in_central(hub.clock.now()) - timedelta(days=1)
         return portal.render(
             visit,
             "usage_choose.html",
-            esiids=esiids,
+            esiids=esiids[:LISTED],
+            more=len(esiids) > LISTED,
+            searchable=search is not None,
+            q=wanted,
             first=(yesterday - timedelta(days=6)).isoformat(),
             last=yesterday.isoformat(),
         )
