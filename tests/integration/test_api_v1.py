@@ -74,9 +74,15 @@ def bearer(client: TestClient, user: str) -> dict[str, str]:
 
 def test_openapi_is_published(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
-    assert {"/token", "/esiids", "/esiids/{esiid}/intervals", "/esiids/{esiid}/versions"} <= set(
-        spec["paths"]
-    )
+    assert {
+        "/token",
+        "/esiids",
+        "/esiids/{esiid}/intervals",
+        "/esiids/{esiid}/versions",
+        "/adhoc",
+        "/adhoc/{correlation_id}",
+        "/adhoc/{correlation_id}/file",
+    } <= set(spec["paths"])
 
 
 def test_a_rep_reads_its_esiid_in_every_format(client: TestClient) -> None:
