@@ -17,7 +17,13 @@ from smt.access.policy import Principal
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.composition import Hub
 from smt.formats.file_names import InboundKind
-from smt.reports.adhoc import AdHocRequest, RequestStatus, resume_unfinished, run_job
+from smt.reports.adhoc import (
+    MAX_IN_PROGRESS,
+    AdHocRequest,
+    RequestStatus,
+    resume_unfinished,
+    run_job,
+)
 from smt.reports.writers import ReportFormat
 from smt.web.app import create_app
 
@@ -346,3 +352,17 @@ def test_reps_and_tdsps_search_their_esiids_in_the_portal(
     # the TDSP: its territory
     assert listed("oncor.ops", "104437200000") == [ESIID, ESIID_2]
     assert listed("oncor.ops", "ELM") == [ESIID_2]
+
+
+def test_one_requester_cannot_pile_up_queued_jobs(client: TestClient, hub: Hub) -> None:
+    for _ in range(MAX_IN_PROGRESS):
+        queue_without_running(hub, "lsp.admin")
+    headers = bearer(client, "lsp.admin")
+    status, refused = adhoc(client, headers, kind="daily", esiids=[ESIID, ESIID_2])
+    assert status == 422
+    assert refused["detail"].startswith(f"at most {MAX_IN_PROGRESS} queued requests at a time")
+    status, small = adhoc(client, headers)
+    assert (status, small["status"]) == (200, "completed"), "small requests are not queued"
+    other = bearer(client, "bb.admin")
+    status, theirs = adhoc(client, other, kind="daily", esiids=[ESIID, ESIID_2])
+    assert (status, theirs["status"]) == (202, "queued"), "the limit is per requester"

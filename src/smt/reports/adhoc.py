@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from smt.access.policy import Principal
 from smt.accounts.model import WorkflowError
@@ -35,6 +35,8 @@ ONE_ESIID_DAYS = 396  # under 13 months
 MANY_ESIIDS_DAYS = 1461  # 48 months
 SYNC_DAILY_DAYS = 1200
 MAX_ESIIDS = 1000
+# Queued jobs share the serving process: one requester cannot fill it with work.
+MAX_IN_PROGRESS = 3
 FILE_PREFIX = {
     "interval": "IntervalMeterUsage",
     "daily": "DailyMeterUsage",
@@ -47,6 +49,9 @@ class RequestStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+
+
+IN_PROGRESS = (RequestStatus.QUEUED.value, RequestStatus.RUNNING.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,18 @@ class AdHocReports:
         """Record the request; answer it at once when the seed says so (the caller enqueues
         the others after its transaction commits)."""
         checked = check(request)
+        if not answered_at_once(checked):
+            waiting = conn.execute(
+                select(func.count()).where(
+                    adhoc_request.c.requested_by == principal.user_id,
+                    adhoc_request.c.status.in_(IN_PROGRESS),
+                )
+            ).scalar_one()
+            if waiting >= MAX_IN_PROGRESS:
+                raise WorkflowError(
+                    f"at most {MAX_IN_PROGRESS} queued requests at a time; "
+                    "ask again when one has completed"
+                )
         correlation = secrets.token_hex(16)
         conn.execute(
             insert(adhoc_request).values(
@@ -222,11 +239,7 @@ class AdHocReports:
         """(correlation id, requester) of every request a stopped hub left queued or running."""
         rows = conn.execute(
             select(adhoc_request.c.correlation_id, adhoc_request.c.requested_by)
-            .where(
-                adhoc_request.c.status.in_(
-                    [RequestStatus.QUEUED.value, RequestStatus.RUNNING.value]
-                )
-            )
+            .where(adhoc_request.c.status.in_(IN_PROGRESS))
             .order_by(adhoc_request.c.id)
         )
         return [(row.correlation_id, row.requested_by) for row in rows]
