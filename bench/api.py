@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import NOW, simulated_files
+from ingest import NOW, scratch_postgres, simulated_files
 
 P99_LIMIT_MS = 100.0
 THROUGHPUT_SHARE = 0.2
@@ -295,29 +294,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class scratch_postgres:  # noqa: N801 - used as a context manager, reads like one
-    def __init__(self, url: str) -> None:
-        from sqlalchemy.engine import make_url  # noqa: PLC0415
-
-        self._admin = make_url(url)
-        self._name = f"smt_bench_api_{uuid.uuid4().hex[:8]}"
-
-    def __enter__(self) -> str:
-        self._run(f'CREATE DATABASE "{self._name}"')
-        return self._admin.set(database=self._name).render_as_string(hide_password=False)
-
-    def __exit__(self, *_: object) -> None:
-        self._run(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
-
-    def _run(self, statement: str) -> None:
-        from sqlalchemy import create_engine, text  # noqa: PLC0415
-
-        engine = create_engine(self._admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(statement))
-        engine.dispose()
 
 
 if __name__ == "__main__":

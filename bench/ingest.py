@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -141,6 +143,13 @@ def run_postgres(lse: list[str]) -> dict[str, Any] | None:
     if not url:
         print("PostgreSQL: skipped (set SMT_BENCH_POSTGRES_URL or SMT_TEST_POSTGRES_URL)")
         return None
+    with scratch_postgres(url) as target:
+        return child(["ingest", target, *lse])
+
+
+@contextmanager
+def scratch_postgres(url: str) -> Iterator[str]:
+    """A fresh database on the server of `url`, dropped afterwards; yields its URL."""
     from sqlalchemy import create_engine, text  # noqa: PLC0415
     from sqlalchemy.engine import make_url  # noqa: PLC0415
 
@@ -150,11 +159,11 @@ def run_postgres(lse: list[str]) -> dict[str, Any] | None:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        target = base.set(database=name).render_as_string(hide_password=False)
-        return child(["ingest", target, *lse])
+        yield base.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def memory_flatness() -> dict[str, Any]:
