@@ -158,6 +158,18 @@ def portal_router(portal: Portal) -> APIRouter:
             phone=form.get("phone", ""),
             language=visit.language,
         )
+        # Only a REP publishes a customer-service phone and e-mail.
+        service = ("service_phone", "service_email") if kind == "rep" else ()
+        profile = CompanyProfile(
+            form.get("company_name", ""),
+            form.get("address1", ""),
+            form.get("address2", ""),
+            form.get("city", ""),
+            form.get("state", "TX"),
+            "US",
+            form.get("zip", ""),
+            *(form.get(field, "") for field in service),
+        )
         now = hub.clock.now()
         try:
             with hub.engine.begin() as conn:
@@ -165,17 +177,7 @@ def portal_router(portal: Portal) -> APIRouter:
                     hub.accounts.register_rep_company(
                         conn,
                         now=now,
-                        profile=CompanyProfile(
-                            form.get("company_name", ""),
-                            form.get("address1", ""),
-                            form.get("address2", ""),
-                            form.get("city", ""),
-                            form.get("state", "TX"),
-                            "US",
-                            form.get("zip", ""),
-                            form.get("service_phone", ""),
-                            form.get("service_email", ""),
-                        ),
+                        profile=profile,
                         duns=[d for d in form.get("duns", "").replace(",", " ").split() if d],
                         user_id=form.get("user_id", ""),
                         person=person,
@@ -185,15 +187,7 @@ def portal_router(portal: Portal) -> APIRouter:
                     hub.accounts.register_business(
                         conn,
                         now=now,
-                        profile=CompanyProfile(
-                            form.get("company_name", ""),
-                            form.get("address1", ""),
-                            form.get("address2", ""),
-                            form.get("city", ""),
-                            form.get("state", "TX"),
-                            "US",
-                            form.get("zip", ""),
-                        ),
+                        profile=profile,
                         user_id=form.get("user_id", ""),
                         person=person,
                         password=form.get("password", ""),
