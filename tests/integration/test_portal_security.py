@@ -10,37 +10,20 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from smt.accounts.profiles import CompanyProfile, Person
+from smt.accounts.profiles import Person
 from smt.composition import Hub
 from smt.formats.file_names import InboundKind
 from smt.web.app import create_app
 
 from builders import ESIID, write_csv_file
-
-PASSWORD = "Correct-Horse-42"
+from portal_client import PASSWORD, add_oncor_and_reps, csrf
 
 
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
     with hub.engine.begin() as conn:
         now = hub.clock.now()
-        hub.accounts.add_tdsp(
-            conn,
-            now=now,
-            tdsp_code="ONCOR",
-            user_id="oncor.admin",
-            person=Person("Olga", "Ruiz", "o@example.com"),
-            password=PASSWORD,
-        )
-        hub.accounts.add_rep(
-            conn,
-            now=now,
-            profile=CompanyProfile("Lone Star Power"),
-            duns=["111111111"],
-            user_id="lsp.admin",
-            person=Person("Lia", "Soto", "l@example.com"),
-            password=PASSWORD,
-        )
+        add_oncor_and_reps(hub, conn)
         hub.customers.register_customer(
             conn,
             now=now,
@@ -52,14 +35,8 @@ def client(hub: Hub) -> Iterator[TestClient]:
         yield test_client
 
 
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
-
-
 def log_in(client: TestClient, user_id: str, password: str = PASSWORD) -> str:
-    token = csrf_of(client.get("/login").text)
+    token = csrf(client.get("/login").text)
     response = client.post(
         "/login",
         data={"user_id": user_id, "password": password, "csrf_token": token},
@@ -128,7 +105,7 @@ def test_an_esiid_that_is_not_yours_answers_like_one_that_does_not_exist(
     log_in(client, "maria.h")
 
     def attach(esiid: str, meter: str, rep: str) -> tuple[int, str]:
-        token = csrf_of(client.get("/esiids").text)
+        token = csrf(client.get("/esiids").text)
         response = client.post(
             "/esiids",
             data={"esiid": esiid, "meter_number": meter, "rep_name": rep, "csrf_token": token},
@@ -147,7 +124,7 @@ def test_an_esiid_that_is_not_yours_answers_like_one_that_does_not_exist(
             "esiid": ESIID,
             "meter_number": "M77",
             "rep_name": "lone star power",
-            "csrf_token": csrf_of(client.get("/esiids").text),
+            "csrf_token": csrf(client.get("/esiids").text),
         },
     )
     assert ok.status_code == 200

@@ -11,36 +11,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smt.accounts.model import Role
-from smt.accounts.profiles import CompanyProfile, Person
+from smt.accounts.profiles import Person
 from smt.composition import Hub
 from smt.formats.file_names import InboundKind
 from smt.web.app import create_app
 
 from builders import ESIID, write_csv_file
-from portal_client import PASSWORD, csrf, session
+from portal_client import PASSWORD, add_oncor_and_reps, csrf, session
 
 
 @pytest.fixture
 def app(hub: Hub) -> Iterator[object]:
     with hub.engine.begin() as conn:
-        now = hub.clock.now()
-        hub.accounts.add_tdsp(
-            conn,
-            now=now,
-            tdsp_code="ONCOR",
-            user_id="oncor.admin",
-            person=Person("Olga", "Ruiz", "o@example.com"),
-            password=PASSWORD,
-        )
-        hub.accounts.add_rep(
-            conn,
-            now=now,
-            profile=CompanyProfile("Lone Star Power"),
-            duns=["111111111"],
-            user_id="lsp.admin",
-            person=Person("Lia", "Soto", "l@example.com"),
-            password=PASSWORD,
-        )
+        add_oncor_and_reps(hub, conn)
     yield create_app(hub)
 
 

@@ -21,7 +21,7 @@ from smt.store.accounts_tables import account, company
 from smt.web.app import create_app
 
 from builders import NOW
-from portal_client import PASSWORD, csrf, session
+from portal_client import BLUEBONNET, LONE_STAR, PASSWORD, add_oncor_and_reps, csrf, session
 
 
 @pytest.fixture
@@ -35,27 +35,7 @@ def app(hub: Hub) -> Iterator[FastAPI]:
             person=Person("Rosa", "Vela", "r@example.com"),
             password=PASSWORD,
         )
-        hub.accounts.add_tdsp(
-            conn,
-            now=now,
-            tdsp_code="ONCOR",
-            user_id="oncor.admin",
-            person=Person("Olga", "Ruiz", "o@example.com"),
-            password=PASSWORD,
-        )
-        for name, duns, admin in (
-            ("Lone Star Power", "111111111", "lsp.admin"),
-            ("Bluebonnet Energy", "222222222", "bb.admin"),
-        ):
-            hub.accounts.add_rep(
-                conn,
-                now=now,
-                profile=CompanyProfile(name),
-                duns=[duns],
-                user_id=admin,
-                person=Person("Lia", "Soto", "l@example.com"),
-                password=PASSWORD,
-            )
+        add_oncor_and_reps(hub, conn, LONE_STAR, BLUEBONNET)
     yield create_app(hub)
 
 
