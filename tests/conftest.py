@@ -82,6 +82,8 @@ def make_hub(
     if backend == "postgres":
         database_url = request.getfixturevalue("postgres_url")
         _empty_postgres(database_url)
+    # Queued jobs run at once where they are queued unless a test asks for a real queue.
+    overrides.setdefault("jobs_immediate", True)
     settings = Settings(data_dir=tmp_path / "var", database_url=database_url, **overrides)  # type: ignore[arg-type]
     hub = build_hub(settings, clock)
     initialise(hub)

@@ -18,6 +18,8 @@ from smt.composition import Hub, build_hub, initialise
 from smt.config import Settings
 from smt.demo import ensure_demo_accounts
 from smt.ingest.pipeline import IngestOutcome, expand, inbound_order
+from smt.jobs.queue import QueueBackend
+from smt.reports.adhoc import requeue_unfinished
 from smt.simulator import SimulationConfig, default_start, simulate
 from smt.store.engine import is_migrated
 from smt.store.schema import interval_day
@@ -82,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+
+    worker = sub.add_parser(
+        "worker", help="run queued jobs (beside `smt serve` when SMT_JOBS_REDIS_URL is set)"
+    )
+    worker.add_argument("--threads", type=_positive, help="worker threads (SMT_JOBS_WORKERS)")
+    worker.add_argument(
+        "--take-back-running",
+        action="store_true",
+        help="also run again requests left running by a stopped worker "
+        "(only when no other worker is alive)",
+    )
 
     cli_accounts.add_parser(sub)
     cli_report.add_parser(sub)
@@ -219,6 +232,26 @@ def serve(hub: Hub, tls: tuple[Path, Path] | None = None) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    if hub.jobs.backend is QueueBackend.IMMEDIATE:
+        print("smt worker: jobs run where they are queued (SMT_JOBS_IMMEDIATE)", file=sys.stderr)
+        return 2
+    requeued = requeue_unfinished(
+        hub.engine, hub.jobs.enqueue_adhoc, orphans=args.take_back_running
+    )
+    threads = args.threads or settings.jobs_workers
+    print(
+        f"running jobs from the {hub.jobs.backend} queue on {threads} threads"
+        f" ({requeued} waiting requests queued again)",
+        flush=True,
+    )
+    # Huey's consumer owns this process's signals: SIGINT/SIGTERM stop it.
+    hub.jobs.consumer(threads, hosted=False).run()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     hub = build_hub(settings)
     initialise(hub)
@@ -271,6 +304,7 @@ COMMANDS = {
     "ingest": cmd_ingest,
     "watch": cmd_watch,
     "serve": cmd_serve,
+    "worker": cmd_worker,
     "demo": cmd_demo,
 }
 

@@ -16,7 +16,8 @@ from smt.domain.tdsp import TDSPS
 from smt.headend.simulator import SimulatedHeadEnd
 from smt.ingest.pipeline import Ingester, IngestLimits
 from smt.ingest.watch import InboundWatcher
-from smt.reports.adhoc import AdHocReports
+from smt.jobs.queue import JobQueue, QueueBackend
+from smt.reports.adhoc import AdHocJob, AdHocReports
 from smt.store.engine import create_hub_engine, migrate
 from smt.usage.odr import OnDemandReads
 
@@ -33,6 +34,7 @@ class Hub:
     passwords: Passwords
     reads: OnDemandReads
     adhoc: AdHocReports
+    jobs: JobQueue
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -55,6 +57,7 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
     used_clock = clock or SystemClock()
     passwords = Passwords()
     accounts = AccountService(passwords)
+    adhoc = AdHocReports(settings.data_dir)
     return Hub(
         settings,
         engine,
@@ -71,8 +74,23 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
                 timed_out_share=settings.headend_failure_share / 3,
             )
         ),
-        AdHocReports(settings.data_dir),
+        adhoc,
+        JobQueue(
+            _queue_backend(settings),
+            name=settings.jobs_queue_name,
+            sqlite_path=settings.jobs_sqlite_path,
+            redis_url=settings.jobs_redis_url,
+            adhoc=AdHocJob(engine, adhoc, accounts.principal, used_clock),
+        ),
     )
+
+
+def _queue_backend(settings: Settings) -> QueueBackend:
+    if settings.jobs_immediate:
+        return QueueBackend.IMMEDIATE
+    if settings.jobs_redis_url:
+        return QueueBackend.REDIS
+    return QueueBackend.SQLITE
 
 
 def initialise(hub: Hub) -> None:

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
         le=1,
         description="Share of simulated reads that fail (two thirds FAILED, one third T-FAILED).",
     )
+    jobs_redis_url: str | None = Field(
+        default=None,
+        description="Queue jobs in this Redis, run by `smt worker` processes "
+        "(by default a SQLite queue in data_dir, run by `smt serve` itself).",
+    )
+    jobs_workers: int = Field(default=2, ge=1, description="Worker threads per job runner.")
+    jobs_queue_name: str = Field(default="smt", min_length=1)
+    jobs_immediate: bool = Field(
+        default=False,
+        description="Run each job at once in the thread that queues it (tests, scripts).",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Secure cookies; by default when the request came over HTTPS.",
@@ -49,6 +60,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'smt.db').resolve()}"
+
+    @property
+    def jobs_sqlite_path(self) -> Path:
+        return self.data_dir / "jobs.db"
 
     @property
     def inbound_dir(self) -> Path:

@@ -173,19 +173,26 @@ class AdHocReports:
     ) -> Answer:
         """The whole request in the caller's transaction (small requests, answered at once)."""
         row = self.start(conn, correlation_id)
+        assert row is not None, "a request recorded in this transaction is queued"  # noqa: S101
         name, count = self.produce(conn, principal, row, now=now)
         return self.finish(conn, row, name, count, now=now)
 
-    def start(self, conn: Connection, correlation_id: str) -> Row[Any]:
-        row = conn.execute(
-            select(adhoc_request).where(adhoc_request.c.correlation_id == correlation_id)
-        ).one()
-        conn.execute(
+    def start(self, conn: Connection, correlation_id: str) -> Row[Any] | None:
+        """Claim a queued request; None when it is not queued any more (another worker took
+        it, or a duplicate message of the queue arrived after it ran)."""
+        claimed = conn.execute(
             update(adhoc_request)
-            .where(adhoc_request.c.id == row.id)
+            .where(
+                adhoc_request.c.correlation_id == correlation_id,
+                adhoc_request.c.status == RequestStatus.QUEUED.value,
+            )
             .values(status=RequestStatus.RUNNING.value, status_message="running")
         )
-        return row
+        if claimed.rowcount != 1:
+            return None
+        return conn.execute(
+            select(adhoc_request).where(adhoc_request.c.correlation_id == correlation_id)
+        ).one()
 
     def produce(
         self, conn: Connection, principal: Principal, row: Row[Any], *, now: datetime
@@ -235,19 +242,31 @@ class AdHocReports:
         )
         return Answer(row.correlation_id, RequestStatus.COMPLETED, message, name, count)
 
-    def unfinished(self, conn: Connection) -> list[tuple[str, str]]:
-        """(correlation id, requester) of every request a stopped hub left queued or running."""
+    @staticmethod
+    def unfinished(conn: Connection, *, orphans: bool) -> list[tuple[str, str]]:
+        """(correlation id, requester) of every queued request, oldest first; with `orphans`,
+        requests left running by a stopped runner are queued again and included."""
+        if orphans:
+            conn.execute(
+                update(adhoc_request)
+                .where(adhoc_request.c.status == RequestStatus.RUNNING.value)
+                .values(status=RequestStatus.QUEUED.value, status_message="queued")
+            )
         rows = conn.execute(
             select(adhoc_request.c.correlation_id, adhoc_request.c.requested_by)
-            .where(adhoc_request.c.status.in_(IN_PROGRESS))
+            .where(adhoc_request.c.status == RequestStatus.QUEUED.value)
             .order_by(adhoc_request.c.id)
         )
         return [(row.correlation_id, row.requested_by) for row in rows]
 
     def fail(self, conn: Connection, correlation_id: str, message: str, *, now: datetime) -> None:
+        """A request still in progress fails; a finished one stays as it finished."""
         conn.execute(
             update(adhoc_request)
-            .where(adhoc_request.c.correlation_id == correlation_id)
+            .where(
+                adhoc_request.c.correlation_id == correlation_id,
+                adhoc_request.c.status.in_(IN_PROGRESS),
+            )
             .values(
                 status=RequestStatus.FAILED.value, status_message=message[:500], completed_at=now
             )
@@ -286,6 +305,8 @@ def run_job(
     try:
         with engine.begin() as conn:
             row = reports.start(conn, correlation_id)
+        if row is None:
+            return
         with engine.begin() as conn:
             name, count = reports.produce(conn, principal, row, now=clock.now())
         with engine.begin() as conn:
@@ -295,27 +316,40 @@ def run_job(
             reports.fail(conn, correlation_id, f"failed: {error}", now=clock.now())
 
 
-def resume_unfinished(
-    engine: Engine,
-    reports: AdHocReports,
-    principal_of: Callable[[Connection, str], Principal | None],
-    clock: Clock,
-) -> int:
-    """At start-up: run what a stopped hub left queued, as its requester is *now* (a
-    requester suspended meanwhile gets a failed request, not their old reach)."""
-    with engine.connect() as conn:
-        pending = reports.unfinished(conn)
-    for correlation_id, user_id in pending:
-        with engine.connect() as conn:
-            principal = principal_of(conn, user_id)
+@dataclass(frozen=True, slots=True)
+class AdHocJob:
+    """What a job-queue worker runs: a queued request, by its ids, as its requester is *now*
+    (a requester suspended while the job waited gets a failed request, not their old reach)."""
+
+    engine: Engine
+    reports: AdHocReports
+    principal_of: Callable[[Connection, str], Principal | None]
+    clock: Clock
+
+    def __call__(self, correlation_id: str, user_id: str) -> None:
+        with self.engine.connect() as conn:
+            principal = self.principal_of(conn, user_id)
         if principal is None:
-            with engine.begin() as conn:
-                reports.fail(
+            with self.engine.begin() as conn:
+                self.reports.fail(
                     conn,
                     correlation_id,
                     "failed: the requester is no longer active",
-                    now=clock.now(),
+                    now=self.clock.now(),
                 )
-            continue
-        run_job(engine, reports, principal, correlation_id, clock)
+            return
+        run_job(self.engine, self.reports, principal, correlation_id, self.clock)
+
+
+def requeue_unfinished(
+    engine: Engine, enqueue: Callable[[str, str], None], *, orphans: bool
+) -> int:
+    """When a job runner starts: queue again every request still waiting, in case its message
+    was lost between the request's commit and the enqueue (a duplicate is harmless: only one
+    run can claim a request). `orphans` also takes back requests left running, for a runner
+    that knows no other runner is alive (the serving process with its in-process queue)."""
+    with engine.begin() as conn:
+        pending = AdHocReports.unfinished(conn, orphans=orphans)
+    for correlation_id, user_id in pending:
+        enqueue(correlation_id, user_id)
     return len(pending)

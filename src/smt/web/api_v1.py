@@ -10,7 +10,7 @@ import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from smt.accounts.sessions import IDLE, Login, LoginRefusal, SessionKind
 from smt.composition import Hub
 from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.reports.adhoc import MAX_ESIIDS as MAX_ADHOC_ESIIDS
-from smt.reports.adhoc import AdHocRequest, RequestStatus, run_job
+from smt.reports.adhoc import AdHocRequest, RequestStatus
 from smt.reports.adhoc import Answer as AdHocAnswer
 from smt.reports.writers import (
     ReportFormat,
@@ -265,7 +265,6 @@ def create_api(hub: Hub) -> FastAPI:
     def adhoc_submit(
         request: AdHocBody,
         principal: Annotated[Principal, Depends(caller)],
-        background: BackgroundTasks,
     ) -> JSONResponse:
         """IF1030/IF1040: one ESIID up to 40 days is answered at once; larger requests are
         queued and answered with a correlation id."""
@@ -283,9 +282,7 @@ def create_api(hub: Hub) -> FastAPI:
         except WorkflowError as refusal:
             raise HTTPException(422, str(refusal)) from None
         if answer.status is RequestStatus.QUEUED:
-            background.add_task(
-                run_job, hub.engine, hub.adhoc, principal, answer.correlation_id, hub.clock
-            )
+            hub.jobs.enqueue_adhoc(answer.correlation_id, principal.user_id)
             return JSONResponse(described(answer), status_code=202)
         return JSONResponse(described(answer))
 

@@ -16,7 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from smt import __version__
 from smt.composition import Hub
-from smt.reports.adhoc import resume_unfinished
+from smt.jobs.queue import QueueBackend
+from smt.reports.adhoc import requeue_unfinished
 from smt.web.api_v1 import create_api
 from smt.web.portal.context import Portal
 from smt.web.portal.i18n import environments
@@ -30,14 +31,26 @@ STATIC = Path(__file__).parent / "portal" / "static"
 def create_app(hub: Hub) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Requests a stopped hub left queued run again, beside the serving, not before it.
+        jobs = hub.jobs
+        consumer = (
+            jobs.consumer(hub.settings.jobs_workers, hosted=True)
+            if jobs.backend is QueueBackend.SQLITE
+            else None
+        )
+        if consumer is not None:
+            consumer.start()
+        # Requests a stopped hub left behind queue again beside the serving, not before it;
+        # with the queue in-process this process is their only runner, so running ones too.
         Thread(
-            target=resume_unfinished,
-            args=(hub.engine, hub.adhoc, hub.accounts.principal, hub.clock),
-            name="adhoc-resume",
+            target=requeue_unfinished,
+            args=(hub.engine, jobs.enqueue_adhoc),
+            kwargs={"orphans": jobs.runs_in_process},
+            name="adhoc-requeue",
             daemon=True,
         ).start()
         yield
+        if consumer is not None:
+            consumer.stop()
 
     app = FastAPI(
         title="Smart Meter Texas (open implementation)",

@@ -1,0 +1,1 @@
+"""Background work on huey: queued ad hoc reports today, the same queue for what comes later."""
