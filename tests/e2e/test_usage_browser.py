@@ -1,5 +1,6 @@
 """Usage pages in real headless Chromium: a customer views a day of intervals (chart and
-table) and downloads SMT's CSV; a REP reads a day's version report."""
+table) and downloads SMT's CSV; a REP reads a day's version report; a REP asks for a report
+of several ESIIDs, which the served hub queues and runs, then downloads it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from smt.config import Settings
 from smt.domain.central_time import today_in_central
 from smt.formats.file_names import InboundKind
 
-from builders import ESIID, day_record, write_csv_file, write_lse_file
+from builders import ESIID, ESIID_2, day_record, write_csv_file, write_lse_file
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -185,3 +186,32 @@ def test_a_rep_reads_a_version_report(page: Page, site: tuple[str, str]) -> None
     expect(rows).to_have_count(2)
     expect(rows.nth(1)).to_contain_text("yes")
     page.screenshot(path=str(ARTIFACTS / "10-rep-version-report.png"), full_page=True)
+
+
+def test_a_rep_asks_for_a_queued_report_and_downloads_it(
+    page: Page, site: tuple[str, str], tmp_path: Path
+) -> None:
+    url, yesterday = site
+    day_before = (datetime.fromisoformat(yesterday) - timedelta(days=1)).date().isoformat()
+    log_in(page, url, "lsp.admin")
+    page.get_by_role("link", name="Reports").click()
+    page.get_by_label("ESIIDs (up to 1000, one per line)").fill(f"{ESIID}\n{ESIID_2}")
+    page.get_by_label("From").fill(day_before)
+    page.get_by_label("To", exact=True).fill(yesterday)
+    page.get_by_role("button", name="Request the report").click()
+    # several ESIIDs are always queued: the served hub's own job queue runs the request
+    row = page.locator("#report-requests tbody tr").first
+    deadline = time.monotonic() + 30
+    while row.get_attribute("data-status") != "completed" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    expect(row).to_have_attribute("data-status", "completed")
+    page.screenshot(path=str(ARTIFACTS / "11-rep-queued-report.png"), full_page=True)
+    with page.expect_download() as download:
+        row.get_by_role("link", name="Download").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    rows = saved.read_text().splitlines()
+    assert rows[0].startswith("ESIID,USAGE_DATE,REVISION_DATE")
+    assert len(rows) == 1 + 2 * 96, "two days of the REP's ESIID, latest revisions"
+    assert not any(ESIID_2 in r for r in rows), "no data for the other ESIID"

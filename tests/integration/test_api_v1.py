@@ -77,6 +77,7 @@ def test_a_rep_reads_its_esiid_in_every_format(client: TestClient) -> None:
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert len(as_csv.text.splitlines()) == 97
     assert as_lse.text.splitlines()[-1] == "99999999,2", "two revisions"
+    assert as_lse.headers["content-type"].startswith("text/plain"), "LSE is not JSON"
     versions = client.get(
         f"/api/v1/esiids/{ESIID}/versions?day=2026-11-20", headers=headers
     ).json()["versions"]

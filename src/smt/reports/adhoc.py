@@ -75,6 +75,23 @@ class Answer:
     records: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestSummary:
+    """One of the requester's requests, as the portal lists them."""
+
+    correlation_id: str
+    kind: str
+    fmt: str
+    esiid_count: int
+    first: date
+    last: date
+    requested_at: datetime
+    status: RequestStatus
+    message: str
+    file_name: str | None
+    records: int | None
+
+
 def check(request: AdHocRequest) -> AdHocRequest:
     """The seed's limits, each refused with a precise message."""
     if request.kind not in FILE_PREFIX:
@@ -289,6 +306,33 @@ class AdHocReports:
             row.file_name,
             row.records,
         )
+
+    def recent(
+        self, conn: Connection, principal: Principal, *, limit: int = 50
+    ) -> list[RequestSummary]:
+        """The requester's own requests, newest first."""
+        rows = conn.execute(
+            select(adhoc_request)
+            .where(adhoc_request.c.requested_by == principal.user_id)
+            .order_by(adhoc_request.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            RequestSummary(
+                row.correlation_id,
+                row.kind,
+                row.format,
+                len(row.esiids),
+                row.first_date,
+                row.last_date,
+                row.requested_at,
+                RequestStatus(row.status),
+                row.status_message,
+                row.file_name,
+                row.records,
+            )
+            for row in rows
+        ]
 
     def file_path(self, principal: Principal, answer: Answer) -> Path | None:
         if answer.file_name is None:

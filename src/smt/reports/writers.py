@@ -42,6 +42,17 @@ class ReportFormat(StrEnum):
     LSE = "lse"
     JSON = "json"
 
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self]
+
+
+MEDIA_TYPES = {
+    ReportFormat.CSV: "text/csv",
+    ReportFormat.LSE: "text/plain",  # ERCOT's LSE is comma-separated text of its own layout
+    ReportFormat.JSON: "application/json",
+}
+
 
 # Compact: json.dumps without indent runs in C, several times faster than json.dump.
 COMPACT = (",", ":")

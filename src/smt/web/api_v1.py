@@ -106,8 +106,7 @@ def create_api(hub: Hub) -> FastAPI:
         count = write(out)
         if count == 0:
             raise HTTPException(404, "no such ESIID, or no data you may see in that range")
-        media = "text/csv" if fmt == "csv" else "application/json"
-        return Response(out.getvalue(), media_type=media)
+        return Response(out.getvalue(), media_type=ReportFormat(fmt).media_type)
 
     @api.post("/token", response_model=TokenResponse)
     def token(request: TokenRequest) -> Any:
@@ -305,7 +304,7 @@ def create_api(hub: Hub) -> FastAPI:
         path = hub.adhoc.file_path(principal, answer) if answer is not None else None
         if path is None:
             raise HTTPException(404, "no such file")
-        media = "text/csv" if path.suffix == ".csv" else "application/octet-stream"
+        media = ReportFormat(path.suffix.lstrip(".")).media_type
         return FileResponse(path, media_type=media, filename=path.name)
 
     return api

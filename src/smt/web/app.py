@@ -22,6 +22,7 @@ from smt.web.api_v1 import create_api
 from smt.web.portal.context import Portal
 from smt.web.portal.i18n import environments
 from smt.web.portal.routes import portal_router
+from smt.web.portal.report_pages import report_router
 from smt.web.portal.usage_pages import usage_router
 from smt.web.smt_portal_api import ApiError, smt_portal_router
 
@@ -77,6 +78,7 @@ def create_app(hub: Hub) -> FastAPI:
     portal = Portal(hub, environments())
     app.include_router(portal_router(portal))
     app.include_router(usage_router(portal))
+    app.include_router(report_router(portal))
 
     @app.exception_handler(ApiError)
     def api_error(_request: Request, error: Exception) -> JSONResponse:
