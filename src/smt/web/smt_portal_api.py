@@ -23,11 +23,19 @@ from smt.accounts.sessions import Login, LoginRefusal, SessionKind
 from smt.composition import Hub
 from smt.domain.central_time import CENTRAL, slot_start
 from smt.domain.channel import Channel
-from smt.domain.esiid import Esiid, InvalidEsiid
 from smt.formats.lse import format_kwh
 from smt.store.schema import meter, premise
 from smt.usage.odr import OdrRefusal
 from smt.usage.service import IntervalVersion, UsageService
+from smt.web.smt_shapes import (
+    ODR_REASONS,
+    ApiError,
+    central_stamp,
+    esiid_or_empty,
+    hundred_slots,
+    us_date,
+    us_day,
+)
 
 NO_DATA = "No Energy Data received from the respective TDSP"
 SYNC_DAYS = 40
@@ -42,13 +50,6 @@ USER_TYPES = {
     Role.TDSP_USER: "TDSP",
     Role.OPERATOR: "SMT",
 }
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(body)
-        self.status = status
-        self.body = body
 
 
 # No `from __future__ import annotations` in this module: FastAPI reads the annotations of the
@@ -122,14 +123,14 @@ def smt_portal_router(hub: Hub) -> APIRouter:
         with hub.engine.connect() as conn:
             esiids = [e for e, _ in attached_esiids(conn, principal)]
             if wanted != "*":
-                esiids = [e for e in esiids if e == _esiid(wanted)]
+                esiids = [e for e in esiids if e == esiid_or_empty(wanted)]
             return JSONResponse({"data": [_meter_entry(conn, e) for e in esiids]})
 
     @router.post("/api/adhoc/intervalsynch", include_in_schema=False)
     def interval_synch(principal: Caller, payload: Body) -> JSONResponse:
         first, last = _dates(payload)
         requested = payload.get("ESIID") or payload.get("esiid") or []
-        esiid = _esiid(
+        esiid = esiid_or_empty(
             requested[0] if isinstance(requested, list) and requested else str(requested)
         )
         with hub.engine.begin() as conn:
@@ -142,10 +143,10 @@ def smt_portal_router(hub: Hub) -> APIRouter:
             return JSONResponse({"data": {"errorCode": "1", "errorMessage": NO_DATA}})
         energy = [
             {
-                "DT": v.day.strftime("%m/%d/%Y"),
-                "RevTS": v.revised_at.astimezone(CENTRAL).strftime("%m/%d/%Y %H:%M:%S"),
+                "DT": us_day(v.day),
+                "RevTS": central_stamp(v.revised_at),
                 "RT": v.channel.value,
-                "RD": ",".join(_hundred_slots(v)),
+                "RD": ",".join(hundred_slots(v)),
             }
             for v in versions
         ]
@@ -162,7 +163,7 @@ def smt_portal_router(hub: Hub) -> APIRouter:
     @router.post("/api/usage/interval", include_in_schema=False)
     def usage_interval(principal: Caller, payload: Body) -> JSONResponse:
         first, last = _dates(payload)
-        esiid = _esiid(str(payload.get("esiid", "")))
+        esiid = esiid_or_empty(str(payload.get("esiid", "")))
         with hub.engine.begin() as conn:
             versions = (
                 list(usage.intervals(conn, principal, [esiid], first, last, now=hub.clock.now()))
@@ -174,7 +175,7 @@ def smt_portal_router(hub: Hub) -> APIRouter:
     @router.post("/api/usage/daily", include_in_schema=False)
     def usage_daily(principal: Caller, payload: Body) -> JSONResponse:
         first, last = _dates(payload, limit=1200)
-        esiid = _esiid(str(payload.get("esiid", "")))
+        esiid = esiid_or_empty(str(payload.get("esiid", "")))
         with hub.engine.begin() as conn:
             reads = (
                 list(
@@ -187,7 +188,7 @@ def smt_portal_router(hub: Hub) -> APIRouter:
             {
                 "dailyData": [
                     {
-                        "date": r.day.strftime("%m/%d/%Y"),
+                        "date": us_day(r.day),
                         "starttime": "00:00:00",
                         "startreading": format_kwh(r.start_wh),
                         "endreading": format_kwh(r.end_wh),
@@ -202,7 +203,7 @@ def smt_portal_router(hub: Hub) -> APIRouter:
     def usage_monthly(principal: Caller, payload: Body) -> JSONResponse:
         # SMT's answer here is not documented; this follows /api/usage/daily's shape.
         first, last = _dates(payload, limit=SYNC_MONTHLY_DAYS)
-        esiid = _esiid(str(payload.get("esiid", "")))
+        esiid = esiid_or_empty(str(payload.get("esiid", "")))
         with hub.engine.begin() as conn:
             bills = (
                 list(usage.monthly(conn, principal, [esiid], first, last, now=hub.clock.now()))
@@ -213,8 +214,8 @@ def smt_portal_router(hub: Hub) -> APIRouter:
             {
                 "monthlyData": [
                     {
-                        "startdate": b.period_start.strftime("%m/%d/%Y"),
-                        "enddate": b.period_end.strftime("%m/%d/%Y"),
+                        "startdate": us_day(b.period_start),
+                        "enddate": us_day(b.period_end),
                         "actl_kwh_usg": format_kwh(b.usage_wh),
                         "mtrd_kwh_usg": format_kwh(b.usage_wh),
                         "mtrd_kw_usg": None if b.demand_w is None else format_kwh(b.demand_w),
@@ -277,36 +278,21 @@ def smt_portal_router(hub: Hub) -> APIRouter:
                 "odrstatus": status.status,
                 "odrread": "0" if pending else _kwh_or_none(status.read_wh),
                 "odrusage": "0" if pending else _kwh_or_none(status.usage_wh),
-                "odrdate": status.at.astimezone(CENTRAL).strftime("%m/%d/%Y %H:%M:%S"),
+                "odrdate": central_stamp(status.at),
             }
         return JSONResponse({"data": {**data, "responseMessage": "SUCCESS"}})
 
     return router
 
 
-ODR_REASONS = {
-    OdrRefusal.HOURLY: "Too many on-demand reads for this ESIID in the last hour",
-    OdrRefusal.DAILY: "Too many on-demand reads for this ESIID today",
-    OdrRefusal.TDSP_DAILY: "Too many on-demand reads for this TDSP today",
-    OdrRefusal.UNKNOWN: "ESIID and meter number not found",
-}
-
-
 def _kwh_or_none(wh: int | None) -> str | None:
     return None if wh is None else format_kwh(wh)
 
 
-def _esiid(text: str) -> str:
-    try:
-        return Esiid.parse(text).value
-    except InvalidEsiid:
-        return ""
-
-
 def _dates(payload: dict[str, Any], limit: int = SYNC_DAYS) -> tuple[date, date]:
     try:
-        first = _us_date(str(payload.get("startDate")))
-        last = _us_date(str(payload.get("endDate")))
+        first = us_date(str(payload.get("startDate")))
+        last = us_date(str(payload.get("endDate")))
     except ValueError:
         raise ApiError(
             400, {"errorCode": "2", "errorMessage": "startDate and endDate are MM/DD/YYYY"}
@@ -316,28 +302,6 @@ def _dates(payload: dict[str, Any], limit: int = SYNC_DAYS) -> tuple[date, date]
             400, {"errorCode": "3", "errorMessage": f"a range of 1 to {limit} days, start first"}
         )
     return first, last
-
-
-def _us_date(text: str) -> date:
-    month, day, year = text.split("/")
-    if not (len(month) == 2 and len(day) == 2 and len(year) == 4):
-        raise ValueError(text)
-    return date(int(year), int(month), int(day))
-
-
-def _hundred_slots(version: IntervalVersion) -> list[str]:
-    """SMT's `RD`: 100 positions by wall clock; 8-11 are the repeated 1 AM hour of the
-    fall-back day (empty otherwise); the missing hour of the spring day stays empty."""
-    cells = [""] * 100
-    for slot, (wh, quality) in enumerate(zip(version.values_wh, version.qualities, strict=True)):
-        local = slot_start(version.day, slot).astimezone(CENTRAL)
-        position = local.hour * 4 + local.minute // 15
-        if local.hour >= 2:
-            position += 4
-        elif local.hour == 1 and local.fold == 1:
-            position += 4  # the second pass of 01:00-01:59 (standard time)
-        cells[position] = "-" if quality == "M" else f"{format_kwh(wh)}-{quality}"
-    return cells
 
 
 def _clock(moment: datetime) -> str:
