@@ -42,6 +42,13 @@ _KINDS: dict[Role, CompanyKind | None] = {
     Role.NRC_USER: CompanyKind.CUSTOMER,
 }
 
+# The roles of a company's people: {administrator?: role}.
+ROLES_OF_KIND = {
+    CompanyKind.REP: {True: Role.REP_ADMIN, False: Role.REP_USER},
+    CompanyKind.TDSP: {True: Role.TDSP_ADMIN, False: Role.TDSP_USER},
+    CompanyKind.CUSTOMER: {True: Role.NRC_ADMIN, False: Role.NRC_USER},
+}
+
 MAX_REP_ADMINS = 4
 
 

@@ -18,7 +18,13 @@ from smt.accounts.model import (
 )
 from smt.accounts.passwords import Passwords
 from smt.accounts.profiles import CompanyProfile, Person
-from smt.store.accounts_tables import account, company, company_duns, web_session
+from smt.store.accounts_tables import (
+    account,
+    company,
+    company_duns,
+    system_account,
+    web_session,
+)
 
 
 def new_company(
@@ -112,8 +118,13 @@ def new_account(
     status: Status,
 ) -> str:
     uid = check_user_id(user_id)
+    # System accounts share the namespace (see AccountService.add_system_account).
     if (
         conn.execute(select(account.c.id).where(account.c.user_key == user_key(uid))).first()
+        is not None
+        or conn.execute(
+            select(system_account.c.id).where(system_account.c.name_key == user_key(uid))
+        ).first()
         is not None
     ):
         raise WorkflowError(f"user ID {uid!r} is taken (IDs are never reused)")

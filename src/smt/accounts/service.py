@@ -12,14 +12,14 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from smt.access.policy import Action, Principal, Target, may
-from smt.accounts import audit, customer_service, records
+from smt.accounts import audit, customer_service, records, system_accounts
 from smt.accounts.model import (
+    ROLES_OF_KIND,
     CompanyKind,
     Role,
     Status,
     Transition,
     WorkflowError,
-    check_user_id,
     company_key,
     next_status,
     user_key,
@@ -34,14 +34,7 @@ from smt.store.accounts_tables import (
     account_duns,
     company,
     company_duns,
-    system_account,
 )
-
-_ROLES_OF_KIND = {
-    CompanyKind.REP: {True: Role.REP_ADMIN, False: Role.REP_USER},
-    CompanyKind.TDSP: {True: Role.TDSP_ADMIN, False: Role.TDSP_USER},
-    CompanyKind.CUSTOMER: {True: Role.NRC_ADMIN, False: Role.NRC_USER},
-}
 
 
 class AccountService:
@@ -51,7 +44,9 @@ class AccountService:
     # --- who is asking ----------------------------------------------------------------------
 
     def principal(self, conn: Connection, user_id: str) -> Principal | None:
-        """The active account `user_id` as the policy sees it, or None."""
+        """The active account `user_id` as the policy sees it, or None. A name that is no
+        account's may be a system account's (the two share one namespace): queued work
+        recorded under a system account finds its requester again the same way."""
         row = conn.execute(
             select(
                 account.c.id,
@@ -59,13 +54,16 @@ class AccountService:
                 account.c.role,
                 account.c.company_id,
                 company.c.tdsp_code,
+                account.c.status,
             )
             .outerjoin(company, company.c.id == account.c.company_id)
-            .where(account.c.user_key == user_key(user_id), account.c.status == Status.ACTIVE)
+            .where(account.c.user_key == user_key(user_id))
         ).first()
         if row is None:
+            return self.system_principal(conn, user_id)
+        account_id, uid, role_text, company_id, tdsp_code, status = row
+        if status != Status.ACTIVE:
             return None
-        account_id, uid, role_text, company_id, tdsp_code = row
         role = Role(role_text)
         duns: frozenset[str] = frozenset()
         approved = company_duns.c.status == "approved"
@@ -86,6 +84,10 @@ class AccountService:
                 ).scalars()
             )
         return Principal(uid, role, company_id, tdsp_code, duns)
+
+    def system_principal(self, conn: Connection, name: str) -> Principal | None:
+        """The active system account `name` as the policy sees it, or None."""
+        return system_accounts.principal(conn, name)
 
     # --- bootstrap (smt accounts) -----------------------------------------------------------
 
@@ -188,57 +190,15 @@ class AccountService:
         certificate_sha256: str | None = None,
     ) -> str:
         """A web-service account acting for one approved DUNS of its company."""
-        number = _duns(duns)
-        row = conn.execute(
-            select(company_duns.c.company_id).where(
-                company_duns.c.duns == number, company_duns.c.status == "approved"
-            )
-        ).first()
-        if row is None:
-            raise WorkflowError(f"DUNS {number} is not an approved DUNS of a company in the hub")
-        account_name = check_user_id(name)
-        if (
-            certificate_sha256 is not None
-            and conn.execute(
-                select(system_account.c.id).where(
-                    system_account.c.certificate_sha256 == certificate_sha256
-                )
-            ).first()
-            is not None
-        ):
-            raise WorkflowError("that certificate is already bound to another system account")
-        if (
-            conn.execute(
-                select(system_account.c.id).where(
-                    system_account.c.name_key == user_key(account_name)
-                )
-            ).first()
-            is not None
-        ):
-            raise WorkflowError(
-                f"system account {account_name!r} is taken (names are never reused)"
-            )
-        conn.execute(
-            insert(system_account).values(
-                name=account_name,
-                name_key=user_key(account_name),
-                company_id=row.company_id,
-                duns=number,
-                password_hash=self._passwords.hash(password, user_id=account_name),
-                certificate_sha256=certificate_sha256,
-                status=Status.ACTIVE.value,
-                created_at=now,
-            )
-        )
-        audit.record(
+        return system_accounts.add(
             conn,
-            at=now,
-            actor="cli",
-            action="create-system-account",
-            subject=f"system-account:{account_name}",
-            details={"duns": number},
+            self._passwords,
+            now=now,
+            name=name,
+            duns=_duns(duns),
+            password=password,
+            certificate_sha256=certificate_sha256,
         )
-        return account_name
 
     def register_business(
         self,
@@ -474,7 +434,7 @@ class AccountService:
         ):
             raise WorkflowError(f"no active company named {company_name!r}")
         if role is None:
-            role = _ROLES_OF_KIND[CompanyKind(row.kind)][administrator]
+            role = ROLES_OF_KIND[CompanyKind(row.kind)][administrator]
         if role.company_kind is None or role.company_kind.value != row.kind:
             raise WorkflowError(f"a {row.kind} company has no {role.value} accounts")
         if role is Role.REP_ADMIN:

@@ -1,6 +1,7 @@
 """Logins and sessions: argon2id checks, throttling and lockout against guessing, portal
-sessions and API bearer tokens with sliding idle timeouts. Tokens are random and only their
-SHA-256 is stored."""
+sessions and API bearer tokens with sliding idle timeouts, and system accounts' logins (the
+official API's access tokens, a fixed hour each). Tokens are random and only their SHA-256 is
+stored."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 
 from smt.access.policy import Principal
 from smt.accounts import audit
 from smt.accounts.model import Status, user_key
 from smt.accounts.passwords import Passwords
 from smt.accounts.service import AccountService
-from smt.store.accounts_tables import account, web_session
+from smt.store.accounts_tables import account, system_account, system_session, web_session
 
 FAILURES_BEFORE_LOCKOUT = 5
 LOCKOUT = timedelta(minutes=15)
@@ -32,6 +33,8 @@ class SessionKind(StrEnum):
 # for at least 30 minutes: SMT clients retry a 401 at once while they believe a token fresh.
 IDLE = {SessionKind.PORTAL: timedelta(minutes=20), SessionKind.API: timedelta(minutes=30)}
 LIFETIME = {SessionKind.PORTAL: timedelta(hours=12), SessionKind.API: timedelta(hours=24)}
+# A system account's access token, as SMT's `/v2/token/` gives it: an hour from issue, absolute.
+SYSTEM_TOKEN_LIFETIME = timedelta(seconds=3600)
 
 
 class LoginRefusal(StrEnum):
@@ -46,6 +49,14 @@ class Login:
     csrf_token: str
     principal: Principal
     language: str
+
+
+@dataclass(frozen=True, slots=True)
+class SystemLogin:
+    token: str
+    principal: Principal
+    issued_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,26 @@ def end_sessions(conn: Connection, account_id: int, *, now: datetime) -> None:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _count_failure(conn: Connection, table: Table, row_id: int, now: datetime) -> bool:
+    """One more wrong password for this row (an account or a system account); True when it
+    locks the row. Counted in the database, so parallel guesses cannot overwrite each other's
+    count."""
+    failures = conn.execute(
+        update(table)
+        .where(table.c.id == row_id)
+        .values(failed_logins=table.c.failed_logins + 1)
+        .returning(table.c.failed_logins)
+    ).scalar_one()
+    locked = bool(failures >= FAILURES_BEFORE_LOCKOUT)
+    if locked:
+        conn.execute(
+            update(table)
+            .where(table.c.id == row_id)
+            .values(failed_logins=0, locked_until=now + LOCKOUT)
+        )
+    return locked
 
 
 class Sessions:
@@ -129,20 +160,7 @@ class Sessions:
             )
             return LoginRefusal.LOCKED
         if not self._passwords.verify(row.password_hash, password):
-            # Counted in the database, so parallel guesses cannot overwrite each other's count.
-            failures = conn.execute(
-                update(account)
-                .where(account.c.id == row.id)
-                .values(failed_logins=account.c.failed_logins + 1)
-                .returning(account.c.failed_logins)
-            ).scalar_one()
-            locked = failures >= FAILURES_BEFORE_LOCKOUT
-            if locked:
-                conn.execute(
-                    update(account)
-                    .where(account.c.id == row.id)
-                    .values(failed_logins=0, locked_until=now + LOCKOUT)
-                )
+            locked = _count_failure(conn, account, row.id, now)
             audit.record(
                 conn,
                 at=now,
@@ -221,6 +239,122 @@ class Sessions:
             .values(last_seen_at=now)
         )
         return ActiveSession(principal, row.csrf_token, row.language, row.first_name)
+
+    # --- system accounts (web services) ------------------------------------------------------
+
+    def authenticate_system(
+        self, conn: Connection, *, name: str, password: str, now: datetime
+    ) -> Principal | LoginRefusal:
+        """Check a system account's password, with the user login's lockout and its constant
+        cost; the principal it acts as, or why not. Issues nothing: transports that carry the
+        password on every message (WS-Security) call this alone."""
+        if not _plausible_user_id(name):
+            self._passwords.verify(self._decoy_hash(), password)
+            return LoginRefusal.BAD_CREDENTIALS
+        row = conn.execute(
+            select(
+                system_account.c.id,
+                system_account.c.name,
+                system_account.c.password_hash,
+                system_account.c.locked_until,
+            ).where(system_account.c.name_key == user_key(name))
+        ).first()
+        if row is None:
+            self._passwords.verify(self._decoy_hash(), password)
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-failed",
+                subject=f"system-account:{name.strip()}",
+                details={"reason": "unknown"},
+            )
+            return LoginRefusal.BAD_CREDENTIALS
+        subject = f"system-account:{row.name}"
+        if row.locked_until is not None and row.locked_until > now:
+            self._passwords.verify(self._decoy_hash(), password)
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-refused",
+                subject=subject,
+                details={"reason": "locked"},
+            )
+            return LoginRefusal.LOCKED
+        if not self._passwords.verify(row.password_hash, password):
+            locked = _count_failure(conn, system_account, row.id, now)
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-failed",
+                subject=subject,
+                details={"locked": locked},
+            )
+            return LoginRefusal.LOCKED if locked else LoginRefusal.BAD_CREDENTIALS
+        conn.execute(
+            update(system_account)
+            .where(system_account.c.id == row.id)
+            .values(failed_logins=0, locked_until=None)
+        )
+        principal = self._accounts.system_principal(conn, row.name)
+        if principal is None:  # the account, its company or its DUNS is not active
+            audit.record(
+                conn,
+                at=now,
+                actor=row.name,
+                action="login-refused",
+                subject=subject,
+                details={"reason": "inactive"},
+            )
+            return LoginRefusal.INACTIVE
+        return principal
+
+    def login_system(
+        self, conn: Connection, *, name: str, password: str, now: datetime
+    ) -> SystemLogin | LoginRefusal:
+        """A system account's access token, valid for SYSTEM_TOKEN_LIFETIME from now."""
+        principal = self.authenticate_system(conn, name=name, password=password, now=now)
+        if isinstance(principal, LoginRefusal):
+            return principal
+        account_id = conn.execute(
+            select(system_account.c.id).where(system_account.c.name_key == user_key(name))
+        ).scalar_one()
+        token = secrets.token_urlsafe(32)
+        expires = now + SYSTEM_TOKEN_LIFETIME
+        conn.execute(
+            insert(system_session).values(
+                token_sha256=_digest(token),
+                system_account_id=account_id,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=principal.user_id,
+            action="login",
+            subject=f"system-account:{principal.user_id}",
+            details={"kind": "system-token"},
+        )
+        return SystemLogin(token, principal, now, expires)
+
+    def resolve_system(self, conn: Connection, token: str, *, now: datetime) -> Principal | None:
+        """Who a system account's token acts for while it lives (and while the account, its
+        company and its DUNS stay active); else None."""
+        row = conn.execute(
+            select(system_session.c.expires_at, system_account.c.name)
+            .join(system_account, system_account.c.id == system_session.c.system_account_id)
+            .where(
+                system_session.c.token_sha256 == _digest(token),
+                system_session.c.ended_at.is_(None),
+            )
+        ).first()
+        if row is None or now >= row.expires_at:
+            return None
+        return self._accounts.system_principal(conn, row.name)
 
     def logout(self, conn: Connection, token: str, *, now: datetime) -> None:
         ended = conn.execute(

@@ -129,6 +129,20 @@ system_account = Table(
     Column("certificate_sha256", String(64), unique=True),
     Column("status", String(10), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", UtcDateTime),
+)
+
+# Access tokens of system accounts (the official API's `/v2/token/`): like web sessions, only
+# the token's SHA-256 is stored; they live a fixed time from issue, with no sliding.
+system_session = Table(
+    "system_session",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("system_account_id", ForeignKey("system_account.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
 )
 
 web_session = Table(
