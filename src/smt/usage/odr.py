@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -138,11 +139,30 @@ class OnDemandReads:
             .order_by(o.requested_at.desc())
             .limit(1)
         ).first()
-        if row is None:
+        return None if row is None else _status(row, now)
+
+    def by_correlation(
+        self, conn: Connection, principal: Principal, correlation_id: str, *, now: datetime
+    ) -> OdrStatus | None:
+        """The asker's own read by its correlation id, while they may still see its ESIID;
+        anyone else's looks like none."""
+        o = odr_request.c
+        row = conn.execute(
+            select(o.esiid, o.completes_at, o.outcome, o.read_wh, o.usage_wh, o.requested_at).where(
+                o.correlation_id == correlation_id.strip(), o.requested_by == principal.user_id
+            )
+        ).first()
+        if row is None or not self._visible_today(conn, principal, row.esiid, now):
             return None
-        if now < row.completes_at:
-            return OdrStatus("PENDING", None, None, row.requested_at)
-        return OdrStatus(row.outcome, row.read_wh, row.usage_wh, row.completes_at)
+        return _status(row, now)
+
+
+def _status(row: Any, now: datetime) -> OdrStatus:
+    """A stored read (a row of odr_request) as the asker sees it at `now`: pending until the
+    head-end's answer."""
+    if now < row.completes_at:
+        return OdrStatus("PENDING", None, None, row.requested_at)
+    return OdrStatus(row.outcome, row.read_wh, row.usage_wh, row.completes_at)
 
 
 def _register_now(conn: Connection, esiid: str, now: datetime) -> int | None:
