@@ -21,10 +21,12 @@ from smt.reports.adhoc import requeue_unfinished
 from smt.web.api_v1 import create_api
 from smt.web.portal.context import Portal
 from smt.web.portal.i18n import environments
-from smt.web.portal.routes import portal_router
 from smt.web.portal.report_pages import report_router
+from smt.web.portal.routes import portal_router
 from smt.web.portal.usage_pages import usage_router
-from smt.web.smt_portal_api import ApiError, smt_portal_router
+from smt.web.smt_official_api import official_error, official_path, smt_official_router
+from smt.web.smt_portal_api import smt_portal_router
+from smt.web.smt_shapes import ApiError
 
 STATIC = Path(__file__).parent / "portal" / "static"
 
@@ -75,6 +77,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1", create_api(hub))
     app.include_router(smt_portal_router(hub))
+    app.include_router(smt_official_router(hub))
     portal = Portal(hub, environments())
     app.include_router(portal_router(portal))
     app.include_router(usage_router(portal))
@@ -85,8 +88,10 @@ def create_app(hub: Hub) -> FastAPI:
         assert isinstance(error, ApiError)  # noqa: S101 - registered for ApiError only
         return JSONResponse(error.body, status_code=error.status)
 
-    def not_found(request: Request, _error: Exception) -> Response:
-        # SMT's API answers JSON whatever happens (its clients parse every answer).
+    def not_found(request: Request, error: Exception) -> Response:
+        # SMT's APIs answer JSON whatever happens (their clients parse every answer).
+        if official_path(request.url.path):
+            return official_error(getattr(error, "status_code", 400))
         if request.url.path.lstrip("/").startswith(("api/", "commonapi/")):
             return JSONResponse({"message": "Not Found"}, status_code=404)
         # The same page as every portal denial: absence, refusal, a wrong method or a
