@@ -9,14 +9,17 @@ from sqlalchemy import Engine
 from smt.accounts.customers import CustomerService
 from smt.accounts.passwords import Passwords
 from smt.accounts.service import AccountService
+from smt.accounts.service_identity import DigestKey
 from smt.accounts.sessions import Sessions
 from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
+from smt.files.service import FileDelivery, build_file_delivery
 from smt.headend.simulator import SimulatedHeadEnd
 from smt.ingest.pipeline import Ingester, IngestLimits
 from smt.ingest.watch import InboundWatcher
 from smt.jobs.queue import JobQueue, QueueBackend
+from smt.replay import ReplayCache, replay_cache
 from smt.reports.adhoc import AdHocJob, AdHocReports
 from smt.store.engine import create_hub_engine, migrate
 from smt.usage.odr import OnDemandReads
@@ -35,6 +38,10 @@ class Hub:
     reads: OnDemandReads
     adhoc: AdHocReports
     jobs: JobQueue
+    files: FileDelivery
+    # WS-Security: one-time values seen (nonces, signatures), the PasswordDigest key.
+    replay: ReplayCache
+    digest_key: DigestKey
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -58,6 +65,7 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
     passwords = Passwords()
     accounts = AccountService(passwords)
     adhoc = AdHocReports(settings.data_dir)
+    files = build_file_delivery(settings, engine, used_clock)
     return Hub(
         settings,
         engine,
@@ -82,6 +90,9 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
             redis_url=settings.jobs_redis_url,
             adhoc=AdHocJob(engine, adhoc, accounts.principal, used_clock),
         ),
+        files,
+        replay_cache(settings.replay_redis_url or settings.jobs_redis_url),
+        DigestKey(settings.soap_digest_key, settings.digest_key_path),
     )
 
 
@@ -99,4 +110,5 @@ def initialise(hub: Hub) -> None:
     for tdsp in TDSPS:
         for base in (s.inbound_dir, s.outbound_dir, s.archive_dir, s.quarantine_dir):
             (base / tdsp.code).mkdir(parents=True, exist_ok=True)
+    s.mailbox_dir.mkdir(parents=True, exist_ok=True)
     migrate(hub.engine)

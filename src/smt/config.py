@@ -55,6 +55,54 @@ class Settings(BaseSettings):
         description="Secure cookies; by default when the request came over HTTPS.",
     )
 
+    # --- bulk file delivery (docs/files.md) ---------------------------------------------------
+    files_host: str = Field(default="127.0.0.1", description="Address of the FTPS/SFTP servers.")
+    ftps_port: int = Field(default=2121, ge=0, le=65535, description="0: any free port.")
+    ftps_passive_ports: tuple[int, int] = Field(
+        default=(60000, 60099), description="FTPS passive data ports, first and last."
+    )
+    ftps_masquerade_address: str | None = Field(
+        default=None, description="The address passive replies announce (behind NAT)."
+    )
+    files_tls_cert: Path | None = Field(
+        default=None,
+        description="PEM certificate chain of the FTPS server (by default a self-signed one "
+        "made in data_dir on first start).",
+    )
+    files_tls_key: Path | None = None
+    sftp_port: int = Field(default=2222, ge=0, le=65535, description="0: any free port.")
+    sftp_host_key: Path | None = Field(
+        default=None,
+        description="SFTP host key (by default an Ed25519 key made in data_dir on first start).",
+    )
+    file_login_max_failures: int = Field(default=5, ge=1)
+    file_login_lockout_minutes: int = Field(default=15, ge=1)
+    pgp_signing_key: Path | None = Field(
+        default=None,
+        description="The hub's armoured secret key: every delivered file is signed with it.",
+    )
+    pgp_signing_passphrase_file: Path | None = None
+    extract_time: str = Field(
+        default="06:00",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="When the daily extract (IF1020) runs, Central prevailing time (HH:MM).",
+    )
+    extract_sender_duns: str = Field(
+        default="000000000",
+        pattern=r"^([0-9]{9}|[0-9]{13})$",
+        description="The DUNS the hub writes as the sender of extract files.",
+    )
+    extract_first_days: int = Field(
+        default=1,
+        ge=0,
+        description="A DUNS's first extract carries what arrived in the last so many days.",
+    )
+    retention_extract_days: int = Field(default=30, ge=1)
+    retention_adhoc_days: int = Field(default=30, ge=1)
+    retention_han_days: int = Field(default=90, ge=1)
+    retention_inbound_days: int = Field(default=7, ge=1)
+    retention_outbound_days: int = Field(default=30, ge=1)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -80,3 +128,12 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def mailbox_dir(self) -> Path:
+        return self.data_dir / "mailboxes"
+
+    @property
+    def pgp_home(self) -> Path:
+        """The hub's own GnuPG keyring (companies' public keys, the signing key)."""
+        return self.data_dir / "gnupg"

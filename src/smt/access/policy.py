@@ -95,6 +95,8 @@ class Action(StrEnum):
     WRITE_BROADCAST = "write-broadcast"
     DETACH_ESIID = "detach-esiid"
     READ_AUDIT = "read-audit"
+    # File delivery: PGP key, file-transfer logins, extract formats, extracts on demand.
+    MANAGE_FILES = "manage-files"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,8 @@ def may(principal: Principal, action: Action, target: Target) -> bool:
             if role in (Role.TDSP_ADMIN, Role.TDSP_USER):
                 return target.esiid_tdsp is not None and target.esiid_tdsp == principal.tdsp_code
             return target.user_id == principal.user_id
+        case Action.MANAGE_FILES:
+            return role in (Role.REP_ADMIN, Role.TDSP_ADMIN) and same_company
         case Action.WRITE_BROADCAST | Action.READ_AUDIT:
             return False
     return False  # pragma: no cover

@@ -113,6 +113,8 @@ interval_day = Table(
     Column("total_wh", BigInteger, nullable=False),
     Column("revised_at", UtcDateTime, nullable=False),
     Column("file_id", Integer, nullable=False),
+    # The daily extract reads "what arrived since", by ingest file.
+    Index(None, "file_id"),
 )
 
 register_read = Table(
@@ -126,6 +128,7 @@ register_read = Table(
     Column("usage_wh", BigInteger, nullable=False),
     Column("revised_at", UtcDateTime, nullable=False),
     Column("file_id", Integer, nullable=False),
+    Index(None, "file_id"),
 )
 
 monthly_usage = Table(
@@ -254,4 +257,4 @@ adhoc_request = Table(
 )
 
 # The accounts tables share this metadata (one schema, one migration history).
-from smt.store import accounts_tables  # noqa: E402, F401 - registers the tables
+from smt.store import accounts_tables, files_tables  # noqa: E402, F401 - registers the tables
