@@ -104,4 +104,3 @@ def test_the_form_needs_its_csrf_token(portal: Hub) -> None:
     status, _ = ask(client, csrf_token="forged")
     assert status == 403
     assert not downloads(client.get("/reports").text)
-
