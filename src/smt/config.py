@@ -54,6 +54,50 @@ class Settings(BaseSettings):
         default=None,
         description="Secure cookies; by default when the request came over HTTPS.",
     )
+    production: bool = Field(
+        default=False,
+        description="Production mode: every SOAP call needs a TLS client certificate and a "
+        "WS-Security credential (docs/soap.md).",
+    )
+    tls_client_ca: Path | None = Field(
+        default=None,
+        description="PEM CA bundle of trusted client certificates: `smt serve` with TLS then "
+        "requires one (mutual TLS).",
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(),
+        description="Addresses or networks of the TLS-terminating proxy (nginx) whose "
+        "X-SSL-Client-* headers are believed; from anyone else they are ignored.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="https://host[:port] callers reach the hub at, for the URLs it hands "
+        "back (SOAP fileUrl); by default the request's own.",
+    )
+    soap_clock_skew_seconds: int = Field(
+        default=300, ge=1, le=3600, description="Allowed clock skew of WS-Security times."
+    )
+    soap_require_signature: bool = Field(
+        default=False, description="Every SOAP call must be signed (Body and Timestamp)."
+    )
+    soap_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    soap_max_depth: int = Field(default=32, ge=8)
+    soap_max_elements: int = Field(default=40_000, ge=100)
+    soap_saml_idp_certificate: Path | None = Field(
+        default=None, description="PEM certificate of the SAML identity provider."
+    )
+    soap_saml_issuer: str | None = None
+    soap_saml_audience: str | None = None
+    soap_digest_key: str | None = Field(
+        default=None,
+        description="Key the UsernameToken PasswordDigest secrets derive from; by default "
+        "one made in data_dir/secrets.",
+    )
+    replay_redis_url: str | None = Field(
+        default=None,
+        description="Redis for the WS-Security replay cache; by default the job queue's "
+        "Redis if any, else memory (one process).",
+    )
 
     # --- bulk file delivery (docs/files.md) ---------------------------------------------------
     files_host: str = Field(default="127.0.0.1", description="Address of the FTPS/SFTP servers.")
@@ -108,6 +152,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'smt.db').resolve()}"
+
+    @property
+    def digest_key_path(self) -> Path:
+        return self.data_dir / "secrets" / "wsse-digest.key"
 
     @property
     def jobs_sqlite_path(self) -> Path:

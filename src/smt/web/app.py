@@ -27,6 +27,7 @@ from smt.web.portal.usage_pages import usage_router
 from smt.web.smt_official_api import official_error, official_path, smt_official_router
 from smt.web.smt_portal_api import smt_portal_router
 from smt.web.smt_shapes import ApiError
+from smt.web.soap import soap_services
 
 STATIC = Path(__file__).parent / "portal" / "static"
 
@@ -78,6 +79,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.mount("/api/v1", create_api(hub))
     app.include_router(smt_portal_router(hub))
     app.include_router(smt_official_router(hub))
+    app.include_router(soap_services(hub))
     portal = Portal(hub, environments())
     app.include_router(portal_router(portal))
     app.include_router(usage_router(portal))
