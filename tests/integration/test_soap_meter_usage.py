@@ -29,12 +29,10 @@ from soap_market import (
     seed_soap_market,
     with_client_certificate,
 )
+from soap_messages import SOAP, URL, fault_of, status_request, usage_request
 
 from builders import NOW
 from conftest import make_hub
-
-URL = "/soap/meterusage"
-SOAP = {"Content-Type": "text/xml; charset=utf-8"}
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +56,6 @@ def lsp_client(market: tuple[Hub, Party, Party]) -> Iterator[TestClient]:
     hub, lsp, _ = market
     with client_for(hub, lsp) as client:
         yield client
-
-
-def fault_of(response: object) -> tuple[str, str]:
-    root = etree.fromstring(response.content)  # type: ignore[attr-defined]
-    return root.findtext(".//faultcode") or "", root.findtext(".//faultstring") or ""
 
 
 def answer_xsd() -> etree.XMLSchema:
@@ -150,32 +143,6 @@ def test_the_seeds_multiple_esiid_request_is_queued_with_a_correlation_id_as_the
     assert len(lines) == 1 + 2 * 2 * 96  # a header, two ESIIDs of two days
 
 
-def status_request(correlation: str) -> bytes:
-    return f"""<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
- xmlns:met="{NAMESPACE}"><soapenv:Body><met:getMeterUsageStatus>
- <correlationId>{correlation}</correlationId></met:getMeterUsageStatus></soapenv:Body>
-</soapenv:Envelope>""".encode()
-
-
-def usage_request(
-    *,
-    report: str = "INTERVAL",
-    first: str = "12/04/2009",
-    last: str = "12/05/2009",
-    fmt: str = "CSV",
-    esiids: tuple[str, ...] = (SEED_ESIID,),
-    header: str = "",
-) -> bytes:
-    listed = "".join(f"<ESIID>{e}</ESIID>" for e in esiids)
-    return f"""<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
- xmlns:met="{NAMESPACE}"><soapenv:Header>{header}</soapenv:Header><soapenv:Body>
- <met:processMeterUsage><MeterUsageReqList><userId>OPS1</userId><userType>REP</userType>
- <reportTypeArray><reportTypeArray><reportType>{report}</reportType><startDate>{first}</startDate>
- <endDate>{last}</endDate></reportTypeArray></reportTypeArray><reportFormat>{fmt}</reportFormat>
- <ESIIDArray>{listed}</ESIIDArray></MeterUsageReqList></met:processMeterUsage></soapenv:Body>
-</soapenv:Envelope>""".encode()
-
-
 def test_both_report_types_answer_two_files_and_mars_is_lse(lsp_client: TestClient) -> None:
     both = payload(lsp_client.post(URL, content=usage_request(report="BOTH"), headers=SOAP).content)
     urls = both.xpath("MeterUsageResponse/fileUrl/fileUrl/text()")
@@ -225,7 +192,7 @@ def test_faults_say_precisely_what_is_wrong(
 ) -> None:
     response = lsp_client.post(URL, content=request_bytes, headers=SOAP)
     assert response.status_code == 500
-    code, text = fault_of(response)
+    code, text = fault_of(response.content)
     assert code.startswith("soapenv:"), code
     assert fault_text in text
 
@@ -245,7 +212,9 @@ def test_a_system_account_sees_only_what_its_duns_served(
         assert theirs is not None
         assert bluebonnet.get(theirs).status_code == 404
         correlation = theirs.split("/")[-2]
-        _, text = fault_of(bluebonnet.post(URL, content=status_request(correlation), headers=SOAP))
+        _, text = fault_of(
+            bluebonnet.post(URL, content=status_request(correlation), headers=SOAP).content
+        )
         assert "no request" in text
 
 
@@ -256,12 +225,14 @@ def test_production_refuses_the_bare_seed_request_and_no_certificate(
     lsp, _ = seed_soap_market(hub, inbox, ca)
     with client_for(hub, lsp) as client:
         response = client.post(URL, content=seed_request("seed_interval_request.xml"), headers=SOAP)
-        code, text = fault_of(response)
+        code, text = fault_of(response.content)
         assert code == "wsse:InvalidSecurity"
         assert "WS-Security credential" in text
     with client_for(hub, None) as anonymous:
         code, text = fault_of(
-            anonymous.post(URL, content=seed_request("seed_interval_request.xml"), headers=SOAP)
+            anonymous.post(
+                URL, content=seed_request("seed_interval_request.xml"), headers=SOAP
+            ).content
         )
         assert code == "wsse:FailedAuthentication"
         assert "client certificate" in text
@@ -275,6 +246,6 @@ def test_a_certificate_bound_to_no_account_is_refused(
     stranger = ca.issue_cert("stranger.example", key_type=trustme.KeyType.RSA)
     app = with_client_certificate(create_app(hub), stranger.cert_chain_pems[0].bytes().decode())
     with TestClient(app, base_url="https://hub.test") as client:  # type: ignore[arg-type]
-        code, text = fault_of(client.post(URL, content=usage_request(), headers=SOAP))
+        code, text = fault_of(client.post(URL, content=usage_request(), headers=SOAP).content)
     assert code == "wsse:FailedAuthentication"
     assert "not bound" in text
