@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    serve.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        help="PEM CA bundle: require a client certificate it issued (mutual TLS; "
+        "SMT_TLS_CLIENT_CA)",
+    )
 
     worker = sub.add_parser(
         "worker", help="run queued jobs (beside `smt serve` when SMT_JOBS_REDIS_URL is set)"
@@ -97,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     cli_accounts.add_parser(sub)
+
+    soap = sub.add_parser("soap", help="the SOAP web services")
+    soap_commands = soap.add_subparsers(dest="soap_command", required=True)
+    digest = soap_commands.add_parser(
+        "digest-secret",
+        help="the UsernameToken PasswordDigest secret of a system account (it changes "
+        "with the account's password)",
+    )
+    digest.add_argument("--name", required=True)
     cli_report.add_parser(sub)
 
     demo = sub.add_parser("demo", help="init, simulate and ingest demo data, then serve")
@@ -208,26 +223,50 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("smt serve: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
+    client_ca = args.tls_client_ca or settings.tls_client_ca
+    if client_ca is not None and not args.tls_cert:
+        print("smt serve: --tls-client-ca needs --tls-cert and --tls-key", file=sys.stderr)
+        return 2
+    if settings.production and client_ca is None and not settings.trusted_proxies:
+        # Mutual TLS is not optional in production: here, or in the proxy in front.
+        print(
+            "smt serve: production mode needs mutual TLS: --tls-cert, --tls-key and "
+            "--tls-client-ca, or SMT_TRUSTED_PROXIES naming the TLS proxy in front",
+            file=sys.stderr,
+        )
+        return 2
     hub = build_hub(settings)
     initialise(hub)
-    return serve(hub, tls=(args.tls_cert, args.tls_key) if args.tls_cert else None)
+    return serve(
+        hub,
+        tls=(args.tls_cert, args.tls_key) if args.tls_cert else None,
+        client_ca=client_ca,
+    )
 
 
-def serve(hub: Hub, tls: tuple[Path, Path] | None = None) -> int:
+def serve(hub: Hub, tls: tuple[Path, Path] | None = None, client_ca: Path | None = None) -> int:
+    import ssl  # noqa: PLC0415
+
     import uvicorn  # noqa: PLC0415 - only the long-running side needs the server
 
     from smt.web.app import create_app  # noqa: PLC0415 - transports load last
+    from smt.web.tls_server import protocol_class  # noqa: PLC0415
 
     s = hub.settings
     scheme = "https" if tls else "http"
-    print(f"serving on {scheme}://{s.host}:{s.port}/ (GET /healthz)", flush=True)
+    mutual = " (client certificates required)" if client_ca else ""
+    print(f"serving on {scheme}://{s.host}:{s.port}/{mutual} (GET /healthz)", flush=True)
     uvicorn.run(
         create_app(hub),
         host=s.host,
         port=s.port,
         log_level="info",
+        # Tells the app the verified client certificate and the socket's real peer.
+        http=protocol_class(),
         ssl_certfile=str(tls[0]) if tls else None,
         ssl_keyfile=str(tls[1]) if tls else None,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if client_ca else ssl.CERT_NONE,
+        ssl_ca_certs=str(client_ca) if client_ca else None,
     )
     return 0
 
@@ -290,6 +329,18 @@ def cmd_accounts(args: argparse.Namespace, settings: Settings) -> int:
     return cli_accounts.run(args, hub)
 
 
+def cmd_soap(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    with hub.engine.connect() as conn:
+        secret = hub.digest_key.secret(conn, args.name)
+    if secret is None:
+        print(f"smt soap: no system account {args.name!r}", file=sys.stderr)
+        return 1
+    print(secret)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     hub = build_hub(settings)
     initialise(hub)
@@ -299,6 +350,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS = {
     "accounts": cmd_accounts,
     "report": cmd_report,
+    "soap": cmd_soap,
     "init": cmd_init,
     "simulate": cmd_simulate,
     "ingest": cmd_ingest,

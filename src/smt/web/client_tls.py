@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+PEER = "smt.peer"  # the extension web/tls_server.py fills in
 VERIFY_HEADER = "x-ssl-client-verify"
 CERT_HEADER = "x-ssl-client-cert"
 PROTO_HEADER = "x-forwarded-proto"
@@ -48,7 +49,9 @@ def proxy_networks(addresses: Iterable[str]) -> tuple[Network, ...]:
 
 
 def _from_proxy(scope: Mapping[str, Any], proxies: tuple[Network, ...]) -> bool:
-    client = scope.get("client")
+    # The socket's own peer when the embedded server recorded it (web/tls_server.py): the
+    # `client` of the scope may have been rewritten from X-Forwarded-For by then.
+    client = (scope.get("extensions") or {}).get(PEER) or scope.get("client")
     if not proxies or not client:
         return False
     try:
