@@ -4,6 +4,7 @@ provider; and zeep's WS-Security plugins the way a REP back office would configu
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -17,12 +18,15 @@ from typing import Any
 import pytest
 import requests
 import trustme
+import zeep
 from lxml import etree
 
 from saml_idp import IdentityProvider
 from smt.composition import build_hub, initialise
 from smt.config import Settings
-from soap_market import Party, seed_soap_market
+from smt.reports.writers import ReportFormat, write_interval_report
+from smt.usage.service import UsageService
+from soap_market import LSP_ACCOUNT, SEED_DAYS, Party, seed_soap_market
 from soap_messages import key_files, security_of, signer, timestamp
 
 AUDIENCE = "https://hub.test/soap"
@@ -168,3 +172,40 @@ class SamlToken:
 
     def verify(self, envelope: etree._Element) -> etree._Element:
         return envelope
+
+
+def digest_secret(hub: Hub, name: str) -> str:
+    local = build_hub(Settings(data_dir=hub.data))
+    with local.engine.connect() as conn:
+        secret = local.digest_key.secret(conn, name)
+    local.close()
+    assert secret is not None
+    return secret
+
+
+def ask(soap: zeep.Client, esiids: list[str]) -> Any:
+    return soap.service.processMeterUsage(
+        MeterUsageReqList={
+            "userId": "OPS1",
+            "userType": "REP",
+            "reportTypeArray": {
+                "reportTypeArray": [
+                    {"reportType": "INTERVAL", "startDate": "12/04/2009", "endDate": "12/05/2009"}
+                ]
+            },
+            "reportFormat": "CSV",
+            "ESIIDArray": {"ESIID": esiids},
+        }
+    )
+
+
+def expected_csv(hub: Hub, esiids: list[str]) -> str:
+    local = build_hub(Settings(data_dir=hub.data))
+    with local.engine.connect() as conn:
+        principal = local.accounts.system_principal(conn, LSP_ACCOUNT)
+        assert principal is not None
+        usage = UsageService().intervals(conn, principal, esiids, *SEED_DAYS, now=local.clock.now())
+        out = io.StringIO()
+        write_interval_report(out, usage, ReportFormat.CSV)
+    local.close()
+    return out.getvalue()

@@ -6,7 +6,6 @@ trusted CA never reach the app."""
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,15 +18,14 @@ import zeep
 from zeep.exceptions import Fault
 from zeep.wsse.username import UsernameToken
 
-from smt.composition import build_hub
-from smt.config import Settings
-from smt.reports.writers import ReportFormat, write_interval_report
-from smt.usage.service import UsageService
-from soap_market import LSP_ACCOUNT, SEED_DAYS, SEED_ESIID, SEED_ESIID_2, client_cert
+from soap_market import LSP_ACCOUNT, SEED_ESIID, SEED_ESIID_2, client_cert
 from soap_server import (
     Hub,
     SamlToken,
     SignedWithTimestamp,
+    ask,
+    digest_secret,
+    expected_csv,
     prepare,
     server_certificate,
     start,
@@ -47,15 +45,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, int]
     stop(process)
 
 
-def digest_secret(hub: Hub, name: str) -> str:
-    local = build_hub(Settings(data_dir=hub.data))
-    with local.engine.connect() as conn:
-        secret = local.digest_key.secret(conn, name)
-    local.close()
-    assert secret is not None
-    return secret
-
-
 def client(hub: Hub, port: int, wsse: Any) -> tuple[zeep.Client, requests.Session]:
     session = hub.session(hub.lsp)
     transport = zeep.Transport(session=session)
@@ -65,34 +54,6 @@ def client(hub: Hub, port: int, wsse: Any) -> tuple[zeep.Client, requests.Sessio
         ),
         session,
     )
-
-
-def ask(soap: zeep.Client, esiids: list[str]) -> Any:
-    return soap.service.processMeterUsage(
-        MeterUsageReqList={
-            "userId": "OPS1",
-            "userType": "REP",
-            "reportTypeArray": {
-                "reportTypeArray": [
-                    {"reportType": "INTERVAL", "startDate": "12/04/2009", "endDate": "12/05/2009"}
-                ]
-            },
-            "reportFormat": "CSV",
-            "ESIIDArray": {"ESIID": esiids},
-        }
-    )
-
-
-def expected_csv(hub: Hub, esiids: list[str]) -> str:
-    local = build_hub(Settings(data_dir=hub.data))
-    with local.engine.connect() as conn:
-        principal = local.accounts.system_principal(conn, LSP_ACCOUNT)
-        assert principal is not None
-        usage = UsageService().intervals(conn, principal, esiids, *SEED_DAYS, now=local.clock.now())
-        out = io.StringIO()
-        write_interval_report(out, usage, ReportFormat.CSV)
-    local.close()
-    return out.getvalue()
 
 
 def check_both_answers(hub: Hub, soap: zeep.Client, session: requests.Session) -> None:

@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import trustme
@@ -249,3 +250,24 @@ def test_a_certificate_bound_to_no_account_is_refused(
         code, text = fault_of(client.post(URL, content=usage_request(), headers=SOAP).content)
     assert code == "wsse:FailedAuthentication"
     assert "not bound" in text
+
+
+def test_client_certificate_headers_are_ignored_from_anyone_but_the_proxy(
+    tmp_path: Path, clock: object, request: pytest.FixtureRequest, ca: trustme.CA, inbox: Path
+) -> None:
+    """Only nginx, at a configured address, may say which certificate it verified."""
+    hub = make_hub(  # type: ignore[arg-type]
+        "sqlite", tmp_path, clock, request, production=True, trusted_proxies=("10.9.9.9",)
+    )
+    lsp, _ = seed_soap_market(hub, inbox, ca)
+    forged = {
+        **SOAP,
+        "X-SSL-Client-Verify": "SUCCESS",
+        "X-SSL-Client-Cert": quote(lsp.pem),
+        "X-Forwarded-Proto": "https",
+    }
+    with client_for(hub, None) as direct:
+        response = direct.post(URL, content=usage_request(), headers=forged)
+    code, text = fault_of(response.content)
+    assert code == "wsse:FailedAuthentication" and "client certificate" in text
+    hub.close()
