@@ -15,6 +15,8 @@ from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
 from smt.files.service import FileDelivery, build_file_delivery
+from smt.han.service import Han, build_han
+from smt.headend.han_simulator import SimulatedHanHeadEnd
 from smt.headend.simulator import SimulatedHeadEnd
 from smt.ingest.pipeline import Ingester, IngestLimits
 from smt.ingest.watch import InboundWatcher
@@ -42,6 +44,7 @@ class Hub:
     # WS-Security: one-time values seen (nonces, signatures), the PasswordDigest key.
     replay: ReplayCache
     digest_key: DigestKey
+    han: Han
 
     def watcher(self) -> InboundWatcher:
         s = self.settings
@@ -66,6 +69,13 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
     accounts = AccountService(passwords)
     adhoc = AdHocReports(settings.data_dir)
     files = build_file_delivery(settings, engine, used_clock)
+    jobs = JobQueue(
+        _queue_backend(settings),
+        name=settings.jobs_queue_name,
+        sqlite_path=settings.jobs_sqlite_path,
+        redis_url=settings.jobs_redis_url,
+        adhoc=AdHocJob(engine, adhoc, accounts.principal, used_clock),
+    )
     return Hub(
         settings,
         engine,
@@ -83,16 +93,30 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
             )
         ),
         adhoc,
-        JobQueue(
-            _queue_backend(settings),
-            name=settings.jobs_queue_name,
-            sqlite_path=settings.jobs_sqlite_path,
-            redis_url=settings.jobs_redis_url,
-            adhoc=AdHocJob(engine, adhoc, accounts.principal, used_clock),
-        ),
+        jobs,
         files,
         replay_cache(settings.replay_redis_url or settings.jobs_redis_url),
         DigestKey(settings.soap_digest_key, settings.digest_key_path),
+        build_han(
+            engine,
+            used_clock,
+            jobs,
+            {tdsp.code: _han_headend(settings) for tdsp in TDSPS},
+            callback_attempts=settings.han_callback_attempts,
+            callback_backoff_seconds=settings.han_callback_backoff_seconds,
+        ),
+    )
+
+
+def _han_headend(settings: Settings) -> SimulatedHanHeadEnd:
+    return SimulatedHanHeadEnd(
+        latency_seconds=settings.han_latency_seconds,
+        sleeping_share=settings.han_sleeping_share,
+        unreachable_share=settings.han_unreachable_share,
+        retry_seconds=settings.han_retry_seconds,
+        opt_out_share=settings.han_opt_out_share,
+        confirm_share=settings.han_confirm_share,
+        join_failure_share=settings.han_join_failure_share,
     )
 
 

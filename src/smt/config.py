@@ -39,6 +39,17 @@ class Settings(BaseSettings):
         le=1,
         description="Share of simulated reads that fail (two thirds FAILED, one third T-FAILED).",
     )
+    han_latency_seconds: tuple[float, float] = Field(
+        default=(2.0, 20.0), description="How long the simulated HAN mesh takes to reach a device."
+    )
+    han_sleeping_share: float = Field(default=0.1, ge=0, le=1)
+    han_unreachable_share: float = Field(default=0.02, ge=0, le=1)
+    han_retry_seconds: float = Field(default=300.0, ge=0)
+    han_opt_out_share: float = Field(default=0.1, ge=0, le=1)
+    han_confirm_share: float = Field(default=0.7, ge=0, le=1)
+    han_join_failure_share: float = Field(default=0.05, ge=0, le=1)
+    han_callback_attempts: int = Field(default=5, ge=1)
+    han_callback_backoff_seconds: float = Field(default=30.0, ge=0)
     jobs_redis_url: str | None = Field(
         default=None,
         description="Queue jobs in this Redis, run by `smt worker` processes "

@@ -72,3 +72,24 @@ def attached_esiids(conn: Connection, principal: Principal) -> list[tuple[str, d
         .order_by(c.esiid)
     )
     return [(esiid, start) for esiid, start in rows]
+
+
+def reps_of_record_on(
+    conn: Connection, esiids: list[str], day: date, *, chunk: int = 900
+) -> dict[str, frozenset[str]]:
+    """The DUNS serving each ESIID on `day` (empty when none); chunked under SQLite's limit on
+    bound parameters."""
+    t = rep_of_record.c
+    found: dict[str, set[str]] = {e: set() for e in esiids}
+    for start in range(0, len(esiids), chunk):
+        part = esiids[start : start + chunk]
+        rows = conn.execute(
+            select(t.esiid, t.duns).where(
+                t.esiid.in_(part),
+                t.start_date <= day,
+                (t.end_date.is_(None)) | (t.end_date >= day),
+            )
+        )
+        for esiid, duns in rows:
+            found[esiid].add(duns)
+    return {e: frozenset(d) for e, d in found.items()}

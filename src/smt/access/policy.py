@@ -140,6 +140,27 @@ def may(principal: Principal, action: Action, target: Target) -> bool:
     return False  # pragma: no cover
 
 
+REP_ROLES = (Role.REP_ADMIN, Role.REP_USER)
+
+
+def may_provision_han(
+    principal: Principal, *, esiid_tdsp: str | None, duns_today: frozenset[str]
+) -> bool:
+    """A HAN device behind a meter: the ESIID's REP of Record today (one of the principal's
+    DUNS), the TDSP of its territory, or an operator (the seed's provisioning matrix)."""
+    if principal.role is Role.OPERATOR:
+        return True
+    if principal.role in (Role.TDSP_ADMIN, Role.TDSP_USER):
+        return esiid_tdsp is not None and esiid_tdsp == principal.tdsp_code
+    return principal.role in REP_ROLES and bool(principal.duns & duns_today)
+
+
+def may_message_han(principal: Principal, *, duns: str, duns_today: frozenset[str]) -> bool:
+    """HAN messages go from a REP, for the DUNS it names, to ESIIDs whose REP of Record that
+    DUNS is today: after a switch the old REP's messages are refused."""
+    return principal.role in REP_ROLES and duns in principal.duns and duns in duns_today
+
+
 def occupancy_end(start: date, periods: tuple[RepOfRecord, ...]) -> date | None:
     """When an occupancy that began on `start` ended, read from the REP of Record history: a
     switch keeps the occupant; a move-out ends the occupancy on its last day, and a move-in (or a

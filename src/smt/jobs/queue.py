@@ -56,6 +56,26 @@ class JobQueue:
         # Opened on first use: building the hub does no I/O.
         self._huey: Huey | None = None
         self._adhoc: Any = None
+        self._handlers: dict[str, Callable[..., None]] = {}
+        self._tasks: dict[str, Any] = {}
+
+    def register(self, name: str, handler: Callable[..., None]) -> None:
+        """Another kind of job, by name (the same in every process); before the queue is used.
+        Its arguments must be plain values: strings and numbers."""
+        with self._lock:
+            if self._huey is not None:
+                raise RuntimeError("register jobs before the queue is first used")
+            self._handlers[name] = handler
+
+    def enqueue(self, name: str, *args: str | int, delay_seconds: float = 0.0) -> None:
+        """Run job `name` with `args`, at once or after `delay_seconds`; only after the
+        transaction that recorded its subject has committed."""
+        self._ready()
+        task = self._tasks[name]
+        if delay_seconds > 0:
+            task.schedule(args=args, delay=delay_seconds)
+        else:
+            task(*args)
 
     @property
     def runs_in_process(self) -> bool:
@@ -83,6 +103,8 @@ class JobQueue:
             if self._huey is None:
                 huey = self._open()
                 self._adhoc = huey.task(name="adhoc-report")(self._adhoc_handler)
+                for name, handler in self._handlers.items():
+                    self._tasks[name] = huey.task(name=name)(handler)
                 self._huey = huey
             return self._huey
 

@@ -257,4 +257,4 @@ adhoc_request = Table(
 )
 
 # The accounts tables share this metadata (one schema, one migration history).
-from smt.store import accounts_tables, files_tables  # noqa: E402, F401 - registers the tables
+from smt.store import accounts_tables, files_tables, han_tables  # noqa: E402, F401 - registers the tables
