@@ -46,14 +46,14 @@ PUBLISH_PRICE = Command(
         Field("duration_minutes", Kind.U16, minimum=1),  # 0xFFFF until changed
         _u32("price"),
         Field("price_ratio", Kind.U8, minimum=1, maximum=254, unused=0xFF, optional=True),
-        _u32("generation_price", optional=True),  # 0xFFFFFFFF unused
+        _u32("generation_price", unused=0xFFFFFFFF, optional=True),
         Field(
             "generation_price_ratio", Kind.U8, minimum=1, maximum=254, unused=0xFF, optional=True
         ),
-        _u32("alternate_cost_delivered", optional=True),
-        Field("alternate_cost_unit", Kind.U8, optional=True),  # 0x01 kg CO2; 0xFF unused
-        Field("alternate_cost_trailing_digit", Kind.U8, optional=True),
-        Field("number_of_block_thresholds", Kind.U8, optional=True),
+        _u32("alternate_cost_delivered", unused=0xFFFFFFFF, optional=True),
+        Field("alternate_cost_unit", Kind.U8, unused=0xFF, optional=True),  # 0x01 kg CO2
+        Field("alternate_cost_trailing_digit", Kind.U8, unused=0xFF, optional=True),
+        Field("number_of_block_thresholds", Kind.U8, unused=0xFF, optional=True),
         Field("price_control", Kind.U8, optional=True),  # bit 0: acknowledgement required
     ),
 )

@@ -141,14 +141,18 @@ class Frame:
 
 
 def checked(command: Command, values: Mapping[str, Value]) -> dict[str, Value]:
-    """Every field validated; defaults filled; optional trailing fields may be left out, but
-    once one is left out every later one must be too (the wire has no gaps)."""
+    """Every field validated; defaults filled. Optional trailing fields may be left out; one
+    left out before a later one that is given is sent as its "unused" marker (the wire has no
+    gaps), and is refused if it has none."""
     unknown = set(values) - {f.name for f in command.fields}
     if unknown:
         raise InvalidField(sorted(unknown)[0], f"is not a field of {command.name}")
+    last_given = max(
+        (i for i, f in enumerate(command.fields) if values.get(f.name, f.default) is not None),
+        default=-1,
+    )
     out: dict[str, Value] = {}
-    missing_optional: str | None = None
-    for f in command.fields:
+    for index, f in enumerate(command.fields):
         if f.present_if is not None and not out.get(f.present_if):
             if f.name in values:
                 raise InvalidField(f.name, f"only goes with a non-zero {f.present_if}")
@@ -157,10 +161,12 @@ def checked(command: Command, values: Mapping[str, Value]) -> dict[str, Value]:
         if value is None:
             if not f.optional:
                 raise InvalidField(f.name, "is required")
-            missing_optional = missing_optional or f.name
-            continue
-        if missing_optional is not None:
-            raise InvalidField(f.name, f"cannot be given without {missing_optional}")
+            if index > last_given:
+                continue
+            if f.unused is None:
+                later = command.fields[last_given].name
+                raise InvalidField(later, f"cannot be given without {f.name}")
+            value = f.unused
         out[f.name] = f.check(value)
     return out
 

@@ -33,6 +33,7 @@ from smt.reports.writers import (
 )
 from smt.store.schema import rep_of_record
 from smt.usage.service import UsageService
+from smt.web.han_api import add_han_routes
 
 SYNC_INTERVAL_DAYS = 40
 SYNC_DAILY_DAYS = 1200
@@ -307,4 +308,5 @@ def create_api(hub: Hub) -> FastAPI:
         media = ReportFormat(path.suffix.lstrip(".")).media_type
         return FileResponse(path, media_type=media, filename=path.name)
 
+    add_han_routes(api, hub, caller)
     return api

@@ -79,10 +79,14 @@ def test_unused_markers_are_valid_whatever_the_range() -> None:
     assert encode(Frame(LOAD_CONTROL_EVENT, 1, values))
 
 
-def test_optional_fields_have_no_gaps() -> None:
+def test_optional_fields_leave_no_gaps() -> None:
+    # a later optional field fills the ones before it with their "unused" markers
     values = dict(F11[3]) | {"generation_price": 5}
-    with pytest.raises(InvalidField, match="generation_price cannot be given without price_ratio"):
-        encode(Frame(PUBLISH_PRICE, 1, values))
+    frame = decode(encode(Frame(PUBLISH_PRICE, 1, values)), BY_KEY, PUBLISH_PRICE.cluster)
+    assert (frame.values["price_ratio"], frame.values["generation_price"]) == (0xFF, 5)
+    confirmation = {"message_id": 1, "confirmation_time": 5, "response": b"YES"}
+    with pytest.raises(InvalidField, match="response cannot be given without confirmation_control"):
+        encode(Frame(MESSAGE_CONFIRMATION, 1, confirmation))
 
 
 def test_a_signature_only_goes_with_a_signature_type() -> None:
