@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
+from json.encoder import encode_basestring_ascii  # the C function json.dumps uses
 from typing import Any, TextIO
 
 from smt.domain.central_time import CENTRAL
@@ -71,6 +73,63 @@ def _write_json(out: TextIO, key: str, items: Iterable[dict[str, Any]]) -> int:
     return count
 
 
+def _write_json_texts(out: TextIO, key: str, items: Iterable[str]) -> int:
+    """`{"key":[item,...]}` from items already encoded as JSON."""
+    out.write(f'{{"{key}":[')
+    count = 0
+    for item in items:
+        if count:
+            out.write(",")
+        out.write(item)
+        count += 1
+    out.write("]}\n")
+    return count
+
+
+# kWh texts of the watt-hours a slot usually holds, looked up instead of formatted: a 40-day
+# answer has thousands of values. Larger values are formatted as they come.
+_KWH_TABLE_SIZE = 1 << 14
+
+
+@cache  # built whole on first use, so that no thread sees it half filled
+def _kwh_table() -> dict[int, str]:
+    return {wh: format_kwh.__wrapped__(wh) for wh in range(_KWH_TABLE_SIZE)}
+
+
+def _kwh_json(values_wh: tuple[int, ...], qualities: str) -> str:
+    """The `kwh` array of one day: a string per value, null where the interval is missing."""
+    if "M" in qualities:
+        return json.dumps(
+            [
+                None if q == "M" else format_kwh(w)
+                for w, q in zip(values_wh, qualities, strict=True)
+            ],
+            separators=COMPACT,
+        )
+    if len(values_wh) != len(qualities):
+        raise ValueError(f"{len(values_wh)} values but {len(qualities)} qualities")
+    if not values_wh:
+        return "[]"
+    try:
+        texts = '","'.join(map(_kwh_table().__getitem__, values_wh))
+    except KeyError:  # a value beyond the table
+        texts = '","'.join(map(format_kwh, values_wh))
+    return f'["{texts}"]'
+
+
+def interval_json(v: IntervalVersion) -> str:
+    """One interval day as the compact JSON object `json.dumps` would write, built from
+    strings: the same bytes at a fraction of the cost."""
+    return (
+        f'{{"esiid":{encode_basestring_ascii(v.esiid)},"date":"{v.day.isoformat()}",'
+        f'"channel":{encode_basestring_ascii(v.channel.value)},"revision":{int(v.revision)},'
+        f'"latest":{"true" if v.latest else "false"},'
+        f'"revised_at":"{v.revised_at.isoformat()}","received_at":"{v.received_at.isoformat()}",'
+        f'"kwh":{_kwh_json(v.values_wh, v.qualities)},'
+        f'"qualities":{encode_basestring_ascii(v.qualities)}}}'
+    )
+
+
 def _date(day: date) -> str:
     return day.strftime("%m/%d/%Y")
 
@@ -97,24 +156,7 @@ def write_interval_report(
             out.write(format_trailer(count))
             return count
         case ReportFormat.JSON:
-            items = (
-                {
-                    "esiid": v.esiid,
-                    "date": v.day.isoformat(),
-                    "channel": v.channel.value,
-                    "revision": v.revision,
-                    "latest": v.latest,
-                    "revised_at": v.revised_at.isoformat(),
-                    "received_at": v.received_at.isoformat(),
-                    "kwh": [
-                        None if q == "M" else format_kwh(w)
-                        for w, q in zip(v.values_wh, v.qualities, strict=True)
-                    ],
-                    "qualities": v.qualities,
-                }
-                for v in versions
-            )
-            return _write_json(out, "intervals", items)
+            return _write_json_texts(out, "intervals", map(interval_json, versions))
 
 
 def write_daily_report(out: TextIO, versions: Iterable[RegisterVersion], fmt: ReportFormat) -> int:
