@@ -34,8 +34,8 @@ test: lint
 # Every benchmark runs even when one misses a bar; the target fails if any did.
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py; ingest=$$?; $(BIN)/python bench/api.py; api=$$?; \
-	$(BIN)/python bench/soap.py; soap=$$?; \
-	exit $$(( ingest || api || soap ))
+	$(BIN)/python bench/soap.py; soap=$$?; $(BIN)/python bench/han.py; han=$$?; \
+	exit $$(( ingest || api || soap || han ))
 
 # After changing portal texts: refresh the Spanish catalog, then translate the new entries.
 translations: $(STAMP)

@@ -14,12 +14,11 @@ from sqlalchemy import func, select
 
 from smt import cli_accounts, cli_report
 from smt.clock import SystemClock
-from smt.composition import Hub, build_hub, initialise
+from smt.composition import Hub, build_hub, initialise, resume_jobs
 from smt.config import Settings
 from smt.demo import ensure_demo_accounts
 from smt.ingest.pipeline import IngestOutcome, expand, inbound_order
 from smt.jobs.queue import QueueBackend
-from smt.reports.adhoc import requeue_unfinished
 from smt.simulator import SimulationConfig, default_start, simulate
 from smt.store.engine import is_migrated
 from smt.store.schema import interval_day
@@ -277,13 +276,11 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if hub.jobs.backend is QueueBackend.IMMEDIATE:
         print("smt worker: jobs run where they are queued (SMT_JOBS_IMMEDIATE)", file=sys.stderr)
         return 2
-    requeued = requeue_unfinished(
-        hub.engine, hub.jobs.enqueue_adhoc, orphans=args.take_back_running
-    )
+    requeued = resume_jobs(hub, orphans=args.take_back_running)
     threads = args.threads or settings.jobs_workers
     print(
         f"running jobs from the {hub.jobs.backend} queue on {threads} threads"
-        f" ({requeued} waiting requests queued again)",
+        f" ({requeued} unfinished jobs queued again)",
         flush=True,
     )
     # Huey's consumer owns this process's signals: SIGINT/SIGTERM stop it.

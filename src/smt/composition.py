@@ -15,14 +15,16 @@ from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
 from smt.files.service import FileDelivery, build_file_delivery
-from smt.han.service import Han, build_han
-from smt.headend.han_simulator import SimulatedHanHeadEnd
+from smt.han.dispatch import undispatched
+from smt.han.service import DISPATCH, Han, build_han
+from smt.headend.han import HanHeadEnd
+from smt.headend.han_simulator import SilentHanHeadEnd, SimulatedHanHeadEnd
 from smt.headend.simulator import SimulatedHeadEnd
 from smt.ingest.pipeline import Ingester, IngestLimits
 from smt.ingest.watch import InboundWatcher
 from smt.jobs.queue import JobQueue, QueueBackend
 from smt.replay import ReplayCache, replay_cache
-from smt.reports.adhoc import AdHocJob, AdHocReports
+from smt.reports.adhoc import AdHocJob, AdHocReports, requeue_unfinished
 from smt.store.engine import create_hub_engine, migrate
 from smt.usage.odr import OnDemandReads
 
@@ -104,11 +106,25 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
             {tdsp.code: _han_headend(settings) for tdsp in TDSPS},
             callback_attempts=settings.han_callback_attempts,
             callback_backoff_seconds=settings.han_callback_backoff_seconds,
+            dispatch_chunk=settings.han_dispatch_chunk,
         ),
     )
 
 
-def _han_headend(settings: Settings) -> SimulatedHanHeadEnd:
+def resume_jobs(hub: Hub, *, orphans: bool) -> int:
+    """When a job runner starts: queue again the work a stopped hub left behind (ad hoc
+    requests; HAN fan-outs with deliveries not yet handed to a head-end). Duplicates are
+    harmless: every job claims its work. The number of jobs queued."""
+    count = requeue_unfinished(hub.engine, hub.jobs.enqueue_adhoc, orphans=orphans)
+    for request_id, tdsp in undispatched(hub.engine):
+        hub.jobs.enqueue(DISPATCH, request_id, tdsp)
+        count += 1
+    return count
+
+
+def _han_headend(settings: Settings) -> HanHeadEnd:
+    if settings.han_headend == "silent":
+        return SilentHanHeadEnd()
     return SimulatedHanHeadEnd(
         latency_seconds=settings.han_latency_seconds,
         sleeping_share=settings.han_sleeping_share,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,11 @@ class Settings(BaseSettings):
         le=1,
         description="Share of simulated reads that fail (two thirds FAILED, one third T-FAILED).",
     )
+    han_headend: Literal["simulated", "silent"] = Field(
+        default="simulated",
+        description="The TDSPs' HAN head-ends: simulated devices, or one that accepts "
+        "everything and reports nothing (the benchmark's floor).",
+    )
     han_latency_seconds: tuple[float, float] = Field(
         default=(2.0, 20.0), description="How long the simulated HAN mesh takes to reach a device."
     )
@@ -48,6 +54,9 @@ class Settings(BaseSettings):
     han_opt_out_share: float = Field(default=0.1, ge=0, le=1)
     han_confirm_share: float = Field(default=0.7, ge=0, le=1)
     han_join_failure_share: float = Field(default=0.05, ge=0, le=1)
+    han_dispatch_chunk: int = Field(
+        default=500, ge=1, description="Deliveries handed to a head-end per transaction."
+    )
     han_callback_attempts: int = Field(default=5, ge=1)
     han_callback_backoff_seconds: float = Field(default=30.0, ge=0)
     jobs_redis_url: str | None = Field(

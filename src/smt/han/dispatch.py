@@ -4,11 +4,12 @@ holds up only its own territory's devices."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, delete, insert, select
+from sqlalchemy import Connection, Engine, Row, and_, delete, insert, select, update
 
 from smt.clock import Clock
 from smt.han.model import MessageKind
@@ -25,38 +26,70 @@ def dispatch(
     request_id: str,
     tdsp: str,
     clock: Clock,
+    *,
+    chunk: int = 500,
 ) -> int:
-    """Send the request's frame to its devices in `tdsp`; the number of deliveries sent."""
+    """Send the request's frame to its devices in `tdsp`, a chunk per transaction: each chunk
+    is claimed, handed to the head-end and recorded ("sent", then what the head-end reports)
+    together, so a hub stopped in the middle resumes with the next chunk and sends nothing
+    twice. The number of deliveries this call sent."""
     with engine.connect() as conn:
         request = conn.execute(
             select(han_request).where(han_request.c.request_id == request_id)
         ).one()
-        kind = MessageKind(request.kind)
-        d, v = han_delivery.c, han_device.c
-        rows = conn.execute(
-            select(d.id, v.eui64, v.device_type)
-            .join(han_device, han_device.c.id == d.device_id)
-            .where(d.request_id == request.id, d.tdsp == tdsp)
-            .order_by(d.id)
-        ).all()
-        targets = [HanTarget(r.id, r.eui64, r.device_type) for r in rows]
-        cancelled = _cancelled(conn, request, kind, [r.id for r in rows])
-    if not targets:
-        return 0
+    kind = MessageKind(request.kind)
     frame = encode(Frame(kind.spec.command, request.id & 0xFF, request.fields))
-    order = HanOrder(
-        request_id,
-        kind.value,
-        frame,
-        request.fields,
-        targets,
-        sent_at=clock.now(),
-        cancelled=cancelled,
-    )
-    events = headend_for(tdsp).deliver(order)
-    with engine.begin() as conn:
-        record(conn, events)
-    return len(targets)
+    d, v = han_delivery.c, han_device.c
+    sent = 0
+    while True:
+        token = secrets.token_hex(16)
+        with engine.begin() as conn:
+            # A write first: on SQLite it takes the write lock before anything is read.
+            unsent = (
+                select(d.id)
+                .where(d.request_id == request.id, d.tdsp == tdsp, d.claim.is_(None))
+                .order_by(d.id)
+                .limit(chunk)
+                .scalar_subquery()
+            )
+            claimed = conn.execute(
+                update(han_delivery).where(d.id.in_(unsent)).values(claim=token)
+            ).rowcount
+            if not claimed:
+                return sent
+            rows = conn.execute(
+                select(d.id, v.eui64, v.device_type)
+                .join(han_device, han_device.c.id == d.device_id)
+                .where(d.claim == token)
+                .order_by(d.id)
+            ).all()
+            targets = [HanTarget(r.id, r.eui64, r.device_type) for r in rows]
+            at = clock.now()
+            order = HanOrder(
+                request_id,
+                kind.value,
+                frame,
+                request.fields,
+                targets,
+                sent_at=at,
+                cancelled=_cancelled(conn, request, kind, [r.id for r in rows]),
+            )
+            events = [HanEvent(t.delivery_id, at, "sent") for t in targets]
+            events.extend(headend_for(tdsp).deliver(order))
+            record(conn, events)
+            sent += len(targets)
+
+
+def undispatched(engine: Engine) -> list[tuple[str, str]]:
+    """(request id, TDSP) of every fan-out a stopped hub left unfinished."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(han_request.c.request_id, han_delivery.c.tdsp)
+            .join(han_request, han_request.c.id == han_delivery.c.request_id)
+            .where(han_delivery.c.claim.is_(None))
+            .distinct()
+        )
+        return [(request_id, tdsp) for request_id, tdsp in rows]
 
 
 def _cancelled(

@@ -59,13 +59,14 @@ def build_han(
     *,
     callback_attempts: int = 5,
     callback_backoff_seconds: float = 30.0,
+    dispatch_chunk: int = 500,
 ) -> Han:
     missing = {t.code for t in TDSPS} - set(headends)
     if missing:
         raise ValueError(f"no HAN head-end for {sorted(missing)}")
     devices = HanDevices(lambda tdsp: headends[tdsp])
     han = Han(devices, HanMessaging(devices), headends, jobs)
-    jobs.register(DISPATCH, DispatchJob(engine, han, clock))
+    jobs.register(DISPATCH, DispatchJob(engine, han, clock, dispatch_chunk))
     jobs.register(
         CALLBACK, CallbackJob(engine, clock, jobs, callback_attempts, callback_backoff_seconds)
     )
@@ -77,9 +78,10 @@ class DispatchJob:
     engine: Engine
     han: Han
     clock: Clock
+    chunk: int
 
     def __call__(self, request_id: str, tdsp: str) -> None:
-        dispatch(self.engine, self.han.headend, request_id, tdsp, self.clock)
+        dispatch(self.engine, self.han.headend, request_id, tdsp, self.clock, chunk=self.chunk)
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(han_request.c.id, han_request.c.callback_state).where(

@@ -75,7 +75,7 @@ class SimulatedHanHeadEnd:
     def _one(self, order: HanOrder, target: HanTarget) -> list[HanEvent]:
         d = _draws(f"{order.request_id}:{target.delivery_id}:{target.eui64}")
         sent = order.sent_at
-        out = [HanEvent(target.delivery_id, sent, "sent")]
+        out: list[HanEvent] = []
         if d[0] < self._unreachable:
             for attempt in range(1, self._attempts):
                 at = sent + timedelta(seconds=self._retry * attempt)

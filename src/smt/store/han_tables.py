@@ -73,7 +73,10 @@ han_delivery = Table(
     Column("tdsp", String(8), nullable=False),
     Column("device_id", ForeignKey("han_device.id"), nullable=False),
     Column("issuer_id", BigInteger),
+    # Set in the transaction that hands the delivery to the head-end: sent once, never twice.
+    Column("claim", String(32)),
     Index(None, "device_id", "issuer_id"),
+    Index(None, "request_id", "tdsp", "claim"),
 )
 
 # What happened to a delivery, when: events may be reported ahead of time (a simulated device

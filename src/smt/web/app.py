@@ -15,9 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from smt import __version__
-from smt.composition import Hub
+from smt.composition import Hub, resume_jobs
 from smt.jobs.queue import QueueBackend
-from smt.reports.adhoc import requeue_unfinished
 from smt.web.api_v1 import create_api
 from smt.web.portal.context import Portal
 from smt.web.portal.i18n import environments
@@ -46,10 +45,10 @@ def create_app(hub: Hub) -> FastAPI:
         # Requests a stopped hub left behind queue again beside the serving, not before it;
         # with the queue in-process this process is their only runner, so running ones too.
         Thread(
-            target=requeue_unfinished,
-            args=(hub.engine, jobs.enqueue_adhoc),
+            target=resume_jobs,
+            args=(hub,),
             kwargs={"orphans": jobs.runs_in_process},
-            name="adhoc-requeue",
+            name="jobs-resume",
             daemon=True,
         ).start()
         yield

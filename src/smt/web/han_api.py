@@ -183,7 +183,8 @@ def add_han_routes(api: FastAPI, hub: Hub, caller: Callable[..., Principal]) -> 
         )
 
     @api.get("/han/messages/{request_id}", tags=["han"])
-    def message(request_id: str, principal: Caller) -> JSONResponse:
+    def message(request_id: str, principal: Caller, *, deliveries: bool = True) -> JSONResponse:
+        """Where the request stands; `deliveries=false` leaves out the per-device list."""
         with hub.engine.connect() as conn:
             view = log.request(conn, principal, request_id, now=now())
         if view is None:
@@ -210,7 +211,7 @@ def add_han_routes(api: FastAPI, hub: Hub, caller: Callable[..., Principal]) -> 
                         "at": d.at.isoformat() if d.at else None,
                         "final": d.final,
                     }
-                    for d in view.deliveries
+                    for d in (view.deliveries if deliveries else [])
                 ],
             }
         )

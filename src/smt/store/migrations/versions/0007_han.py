@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("tdsp", sa.String(length=8), nullable=False),
         sa.Column("device_id", sa.Integer(), nullable=False),
         sa.Column("issuer_id", sa.BigInteger(), nullable=True),
+        sa.Column("claim", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["request_id"], ["han_request.id"], name=op.f("fk_han_delivery_request_id_han_request")
         ),
@@ -87,6 +88,11 @@ def upgrade() -> None:
     op.create_index(op.f("ix_han_delivery_request_id"), "han_delivery", ["request_id"])
     op.create_index(
         op.f("ix_han_delivery_device_id_issuer_id"), "han_delivery", ["device_id", "issuer_id"]
+    )
+    op.create_index(
+        op.f("ix_han_delivery_request_id_tdsp_claim"),
+        "han_delivery",
+        ["request_id", "tdsp", "claim"],
     )
     op.create_table(
         "han_delivery_event",
