@@ -70,7 +70,7 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
     passwords = Passwords()
     accounts = AccountService(passwords)
     adhoc = AdHocReports(settings.data_dir)
-    files = build_file_delivery(settings, engine, used_clock)
+    files = build_file_delivery(settings, engine, used_clock, passwords)
     jobs = JobQueue(
         _queue_backend(settings),
         name=settings.jobs_queue_name,

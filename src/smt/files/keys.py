@@ -12,7 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 from smt.access.policy import Action, Principal, Target, may
 from smt.accounts import audit
 from smt.accounts.model import CompanyKind, NotYours
-from smt.files.pgp import Encryptor, KeyInfo
+from smt.files.pgp import EXPIRY_WARNING, Encryptor, KeyInfo
 from smt.store.accounts_tables import company
 from smt.store.files_tables import company_pgp_key
 
@@ -29,6 +29,11 @@ class CompanyKey:
     expires_at: datetime | None
     uploaded_by: str
     uploaded_at: datetime
+
+    def warning(self, now: datetime) -> str:
+        if self.expires_at is not None and self.expires_at - now < EXPIRY_WARNING:
+            return f"the key expires on {self.expires_at.date()}: upload its successor soon"
+        return ""
 
     def problem(self, now: datetime) -> str:
         if self.expires_at is not None and self.expires_at <= now:

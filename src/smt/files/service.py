@@ -4,16 +4,24 @@ logins, the daily extract and the TDSPs' uploads. The composition root builds on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.exc import IntegrityError
 
+from smt.accounts.passwords import Passwords
 from smt.clock import Clock
 from smt.config import Settings
+from smt.domain.central_time import CENTRAL
 from smt.files.delivery import Courier
-from smt.files.mailbox import MailboxStorage, Retention
+from smt.files.extract import DailyExtract
+from smt.files.ftps import FileServices
+from smt.files.logins import FileLogins
+from smt.files.mailbox import MailboxStorage, Purged, Retention, purge
 from smt.files.pgp import Encryptor, GpgEncryptor
 from smt.files.storage import DiskMailboxes
+from smt.store.files_tables import extract_schedule
 
 
 def retention_of(settings: Settings) -> Retention:
@@ -29,16 +37,59 @@ def retention_of(settings: Settings) -> Retention:
 @dataclass(frozen=True)
 class FileDelivery:
     settings: Settings
+    engine: Engine
+    clock: Clock
     storage: MailboxStorage
     encryptor: Encryptor
     courier: Courier
     retention: Retention
+    logins: FileLogins
+    extract: DailyExtract
+
+    def services(self) -> FileServices:
+        return FileServices(self.engine, self.logins, self.storage, self.clock)
+
+    def extract_job(self, company_id: int | None) -> None:
+        """The job queue's extract on demand (one company's DUNS, or all)."""
+        self.extract.run(company_id=company_id)
+        self.courier.run(company_id)
+
+    def purge(self) -> Purged:
+        return purge(self.storage, self.retention, self.clock.now())
+
+    def tick(self) -> None:
+        """Every minute, from the job queue: the scheduled extract once its Central time of
+        day has come (one runner claims each Central date), then the purge; and deliveries
+        that waited for a key. Catching up after a stopped hub is the same rule."""
+        now = self.clock.now().astimezone(CENTRAL)
+        hour, minute = (int(part) for part in self.settings.extract_time.split(":"))
+        if (now.hour, now.minute) >= (hour, minute) and self._claim_day(now.date().isoformat()):
+            self.extract.run()
+            self.purge()
+        self.courier.run()
+
+    def _claim_day(self, day: str) -> bool:
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(extract_schedule)
+                .where(extract_schedule.c.id == 1, extract_schedule.c.last_day < day)
+                .values(last_day=day)
+            )
+            if claimed.rowcount == 1:
+                return True
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(extract_schedule).values(id=1, last_day=day))
+        except IntegrityError:
+            return False  # this day is taken (or an earlier runner made the row)
+        return True
 
 
 def build_file_delivery(
     settings: Settings,
     engine: Engine,
     clock: Clock,
+    passwords: Passwords,
     *,
     storage: MailboxStorage | None = None,
     encryptor: Encryptor | None = None,
@@ -51,8 +102,23 @@ def build_file_delivery(
     )
     return FileDelivery(
         settings,
+        engine,
+        clock,
         used_storage,
         used_encryptor,
         Courier(engine, used_storage, used_encryptor, Path(settings.data_dir), clock),
         retention_of(settings),
+        FileLogins(
+            passwords,
+            max_failures=settings.file_login_max_failures,
+            lockout=timedelta(minutes=settings.file_login_lockout_minutes),
+        ),
+        DailyExtract(
+            engine,
+            used_storage,
+            used_encryptor,
+            clock,
+            sender_duns=settings.extract_sender_duns,
+            first_days=settings.extract_first_days,
+        ),
     )

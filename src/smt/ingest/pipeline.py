@@ -28,6 +28,7 @@ from smt.ingest.parse_ahead import ParseAhead, ParseJob
 from smt.ingest.reference_flows import load_reference_file
 from smt.ingest.results import Counts, ResultReport, ResultSink
 from smt.store import journal
+from smt.store.ingest_lock import hold_ingest_lock
 from smt.store.journal import FindingRow
 
 
@@ -206,6 +207,8 @@ class Ingester:
     ) -> Counts:
         inbound = detected.inbound
         with self._engine.begin() as conn:
+            # The daily extract reads usage "since" by file id: see store/ingest_lock.py.
+            hold_ingest_lock(conn)
             file_id = journal.open_file(
                 conn,
                 file_name=inbound.name,

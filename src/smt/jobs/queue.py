@@ -14,11 +14,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 # (correlation id, requester's user id) -> None; failures are recorded by the handler itself.
 AdHocHandler = Callable[[str, str], None]
+# The daily extract on demand, for one REP company's DUNS (None: every DUNS).
+ExtractHandler = Callable[[int | None], None]
+# Every minute: the scheduled extract when it is due, deliveries waiting for a key, purges.
+TickHandler = Callable[[], None]
+
+
+def _nothing(*_args: object) -> None:
+    return None
 
 
 class QueueBackend(StrEnum):
@@ -44,6 +52,8 @@ class JobQueue:
         sqlite_path: Path,
         redis_url: str | None,
         adhoc: AdHocHandler,
+        extract: ExtractHandler = _nothing,
+        tick: TickHandler = _nothing,
     ) -> None:
         if backend is QueueBackend.REDIS and not redis_url:
             raise ValueError("the Redis job queue needs a Redis URL")
@@ -52,10 +62,13 @@ class JobQueue:
         self._sqlite_path = sqlite_path
         self._redis_url = redis_url
         self._adhoc_handler = adhoc
+        self._extract_handler = extract
+        self._tick_handler = tick
         self._lock = threading.Lock()
         # Opened on first use: building the hub does no I/O.
         self._huey: Huey | None = None
         self._adhoc: Any = None
+        self._extract: Any = None
         self._handlers: dict[str, Callable[..., None]] = {}
         self._tasks: dict[str, Any] = {}
 
@@ -87,6 +100,11 @@ class JobQueue:
         self._ready()
         self._adhoc(correlation_id, user_id)
 
+    def enqueue_extract(self, company_id: int | None) -> None:
+        """The daily extract now, for one REP company (None: every DUNS)."""
+        self._ready()
+        self._extract(company_id)
+
     def pending(self) -> int:
         """Jobs waiting in the queue (not those running)."""
         return int(self._ready().pending_count())
@@ -103,6 +121,11 @@ class JobQueue:
             if self._huey is None:
                 huey = self._open()
                 self._adhoc = huey.task(name="adhoc-report")(self._adhoc_handler)
+                self._extract = huey.task(name="daily-extract")(self._extract_handler)
+                # Every minute (huey's crontab runs in UTC here): the handler itself decides,
+                # in Central prevailing time, whether the daily extract is due, so the
+                # configured hour holds across DST changes (see docs/files.md).
+                huey.periodic_task(crontab(), name="file-delivery-tick")(self._tick_handler)
                 for name, handler in self._handlers.items():
                     self._tasks[name] = huey.task(name=name)(handler)
                 self._huey = huey
