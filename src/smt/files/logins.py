@@ -233,7 +233,8 @@ class FileLogins:
         conn.execute(
             insert(file_login_ssh_key).values(
                 login_id=login_id,
-                public_key=key.export_public_key("openssh").decode().strip(),
+                # `<algorithm> <base64>`: the comment is not part of the key.
+                public_key=" ".join(key.export_public_key("openssh").decode().split()[:2]),
                 fingerprint=fingerprint,
                 added_by=actor.user_id,
                 added_at=now,
