@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from smt.access.policy import EsiidFacts, Occupancy, Principal, occupancy_end
 from smt.accounts.model import Role
@@ -16,10 +16,23 @@ from smt.store.schema import rep_of_record
 
 CUSTOMER_ROLES = (Role.CUSTOMER, Role.NRC_ADMIN, Role.NRC_USER)
 
+# Built once, bound per call: read on every usage request, and building a statement costs
+# more than running it.
+_REP_PERIODS = (
+    select(
+        rep_of_record.c.duns,
+        rep_of_record.c.start_date,
+        rep_of_record.c.end_date,
+        rep_of_record.c.start_reason,
+        rep_of_record.c.end_reason,
+    )
+    .where(rep_of_record.c.esiid == bindparam("esiid"))
+    .order_by(rep_of_record.c.start_date, rep_of_record.c.id)
+)
+
 
 def esiid_facts(conn: Connection, principal: Principal, esiid: str) -> EsiidFacts:
     tdsp = tdsp_for_esiid(esiid)
-    t = rep_of_record.c
     periods = tuple(
         RepOfRecord(
             esiid,
@@ -30,9 +43,7 @@ def esiid_facts(conn: Connection, principal: Principal, esiid: str) -> EsiidFact
             RorReason(end_reason) if end_reason else None,
         )
         for duns, start, end, start_reason, end_reason in conn.execute(
-            select(t.duns, t.start_date, t.end_date, t.start_reason, t.end_reason)
-            .where(t.esiid == esiid)
-            .order_by(t.start_date, t.id)
+            _REP_PERIODS, {"esiid": esiid}
         )
     )
     occupancies: tuple[Occupancy, ...] = ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from smt.access.policy import Action, Principal, Target, may
 from smt.accounts import audit, customer_service, records, system_accounts
@@ -36,6 +36,30 @@ from smt.store.accounts_tables import (
     company_duns,
 )
 
+# Who is asking is looked up on every request: these are built once and bound per call
+# (building a statement costs more than running it).
+_ACCOUNT = (
+    select(
+        account.c.id,
+        account.c.user_id,
+        account.c.role,
+        account.c.company_id,
+        company.c.tdsp_code,
+        account.c.status,
+    )
+    .outerjoin(company, company.c.id == account.c.company_id)
+    .where(account.c.user_key == bindparam("user_key"))
+)
+_APPROVED = company_duns.c.status == "approved"
+_COMPANY_DUNS = select(company_duns.c.duns).where(
+    company_duns.c.company_id == bindparam("company_id"), _APPROVED
+)
+_ACCOUNT_DUNS = (
+    select(account_duns.c.duns)
+    .join(company_duns, company_duns.c.duns == account_duns.c.duns)
+    .where(account_duns.c.account_id == bindparam("account_id"), _APPROVED)
+)
+
 
 class AccountService:
     def __init__(self, passwords: Passwords) -> None:
@@ -47,18 +71,7 @@ class AccountService:
         """The active account `user_id` as the policy sees it, or None. A name that is no
         account's may be a system account's (the two share one namespace): queued work
         recorded under a system account finds its requester again the same way."""
-        row = conn.execute(
-            select(
-                account.c.id,
-                account.c.user_id,
-                account.c.role,
-                account.c.company_id,
-                company.c.tdsp_code,
-                account.c.status,
-            )
-            .outerjoin(company, company.c.id == account.c.company_id)
-            .where(account.c.user_key == user_key(user_id))
-        ).first()
+        row = conn.execute(_ACCOUNT, {"user_key": user_key(user_id)}).first()
         if row is None:
             return self.system_principal(conn, user_id)
         account_id, uid, role_text, company_id, tdsp_code, status = row
@@ -66,23 +79,10 @@ class AccountService:
             return None
         role = Role(role_text)
         duns: frozenset[str] = frozenset()
-        approved = company_duns.c.status == "approved"
         if role is Role.REP_ADMIN:
-            duns = frozenset(
-                conn.execute(
-                    select(company_duns.c.duns).where(
-                        company_duns.c.company_id == company_id, approved
-                    )
-                ).scalars()
-            )
+            duns = frozenset(conn.execute(_COMPANY_DUNS, {"company_id": company_id}).scalars())
         elif role is Role.REP_USER:
-            duns = frozenset(
-                conn.execute(
-                    select(account_duns.c.duns)
-                    .join(company_duns, company_duns.c.duns == account_duns.c.duns)
-                    .where(account_duns.c.account_id == account_id, approved)
-                ).scalars()
-            )
+            duns = frozenset(conn.execute(_ACCOUNT_DUNS, {"account_id": account_id}).scalars())
         return Principal(uid, role, company_id, tdsp_code, duns)
 
     def system_principal(self, conn: Connection, name: str) -> Principal | None:

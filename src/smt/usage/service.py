@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, or_, select
 
 from smt.access.facts import esiid_facts
 from smt.access.policy import DayRange, Principal, visible_days
@@ -68,6 +70,40 @@ def _clip(ranges: Sequence[DayRange], first: date, last: date) -> list[tuple[dat
     return clipped
 
 
+@lru_cache(maxsize=64)
+def _interval_query(spans: int, channels: tuple[str, ...]) -> Select[Any]:
+    """The interval rows of one ESIID on some channels within `spans` date ranges, built once
+    and bound per call (`esiid`, `first_<i>`, `last_<i>`): building a statement costs several
+    times what running it does."""
+    t = interval_day.c
+    return (
+        select(
+            t.local_date,
+            t.channel,
+            t.revision,
+            t.values_wh,
+            t.qualities,
+            t.revised_at,
+            ingest_file.c.received_at,
+        )
+        .outerjoin(ingest_file, ingest_file.c.id == t.file_id)
+        .where(
+            t.esiid == bindparam("esiid"),
+            t.channel.in_(channels),
+            or_(
+                *(
+                    and_(
+                        t.local_date >= bindparam(f"first_{i}"),
+                        t.local_date <= bindparam(f"last_{i}"),
+                    )
+                    for i in range(spans)
+                )
+            ),
+        )
+        .order_by(t.local_date, t.channel, t.revision.desc())
+    )
+
+
 class UsageService:
     def visible(
         self,
@@ -111,25 +147,12 @@ class UsageService:
             spans = self.visible(conn, principal, esiid, first, last, now=now)
             if not spans:
                 continue
-            t = interval_day.c
-            rows = conn.execute(
-                select(
-                    t.local_date,
-                    t.channel,
-                    t.revision,
-                    t.values_wh,
-                    t.qualities,
-                    t.revised_at,
-                    ingest_file.c.received_at,
-                )
-                .outerjoin(ingest_file, ingest_file.c.id == t.file_id)
-                .where(
-                    t.esiid == esiid,
-                    t.channel.in_([c.value for c in channels]),
-                    or_(*(and_(t.local_date >= a, t.local_date <= b) for a, b in spans)),
-                )
-                .order_by(t.local_date, t.channel, t.revision.desc())
-            ).all()
+            parameters: dict[str, Any] = {"esiid": esiid}
+            for index, (start, end) in enumerate(spans):
+                parameters[f"first_{index}"] = start
+                parameters[f"last_{index}"] = end
+            query = _interval_query(len(spans), tuple(c.value for c in channels))
+            rows = conn.execute(query, parameters).all()
             previous: tuple[date, str] | None = None
             for day, channel, revision, values, qualities, revised, received in rows:
                 latest = previous != (day, channel)
