@@ -70,19 +70,22 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
     passwords = Passwords()
     accounts = AccountService(passwords)
     adhoc = AdHocReports(settings.data_dir)
-    files = build_file_delivery(settings, engine, used_clock, passwords)
+    ingester = Ingester(engine, used_clock, settings.outbound_dir, limits)
+    files = build_file_delivery(settings, engine, used_clock, passwords, ingester)
     jobs = JobQueue(
         _queue_backend(settings),
         name=settings.jobs_queue_name,
         sqlite_path=settings.jobs_sqlite_path,
         redis_url=settings.jobs_redis_url,
         adhoc=AdHocJob(engine, adhoc, accounts.principal, used_clock),
+        extract=files.extract_job,
+        tick=files.tick,
     )
     return Hub(
         settings,
         engine,
         used_clock,
-        Ingester(engine, used_clock, settings.outbound_dir, limits),
+        ingester,
         accounts,
         CustomerService(passwords),
         Sessions(passwords, accounts),

@@ -11,6 +11,7 @@ import io
 import ssl
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ from file_market import (
 from smt.composition import Hub
 from smt.files.ftps import FtpsServer
 from smt.store.files_tables import file_login
+
+from builders import NOW, day_record, write_lse_file
 
 CURL = "/usr/bin/curl"
 
@@ -261,3 +264,36 @@ def test_a_tdsp_uploads_into_inbound_with_curl_and_nowhere_else(
         assert done.returncode != 0, target
     assert hub.files.storage.listing(box, "outbound") == []
     assert hub.files.storage.listing(f"company-{market.lsp}", LSP_DUNS) == []
+
+
+def test_a_tdsp_upload_is_ingested_and_answered_with_an_encrypted_result_file(
+    hub: Hub, ftps: tuple[int, Path], market: FileMarket, tmp_path: Path
+) -> None:
+    port, ca = ftps
+    upload = write_lse_file(tmp_path, [day_record(revised_at=NOW - timedelta(hours=8))])
+    base = [CURL, "--silent", "--show-error", "--ssl-reqd", "--cacert", str(ca)]
+    auth = ["--user", f"oncor-up:{market.passwords['oncor-up']}"]
+    subprocess.run(
+        [*base, *auth, "-T", str(upload), f"ftp://127.0.0.1:{port}/inbound/"],
+        check=True,
+        timeout=60,
+    )
+    [outcome] = hub.files.intake.poll()
+    assert outcome.outcome == "accepted"
+    assert hub.files.storage.listing(f"company-{market.oncor}", "inbound") == []
+    assert (hub.settings.archive_dir / "ONCOR" / upload.name).is_file()
+    result = tmp_path / "result.asc"
+    subprocess.run(
+        [
+            *base,
+            *auth,
+            "--output",
+            str(result),
+            f"ftp://127.0.0.1:{port}/outbound/{upload.name}.result.csv.asc",
+        ],
+        check=True,
+        timeout=60,
+    )
+    clear, _ = market.ring.decrypt(result.read_bytes())
+    assert clear.startswith(b"FILE,LINE,RECORD,CODE,DESCRIPTION,DETAIL") and b",00," in clear
+    assert hub.files.intake.poll() == []

@@ -17,10 +17,12 @@ from smt.domain.central_time import CENTRAL
 from smt.files.delivery import Courier
 from smt.files.extract import DailyExtract
 from smt.files.ftps import FileServices
+from smt.files.intake import TdspIntake
 from smt.files.logins import FileLogins
 from smt.files.mailbox import MailboxStorage, Purged, Retention, purge
 from smt.files.pgp import Encryptor, GpgEncryptor
 from smt.files.storage import DiskMailboxes
+from smt.ingest.pipeline import Ingester
 from smt.store.files_tables import extract_schedule
 
 
@@ -45,6 +47,7 @@ class FileDelivery:
     retention: Retention
     logins: FileLogins
     extract: DailyExtract
+    intake: TdspIntake
 
     def services(self) -> FileServices:
         return FileServices(self.engine, self.logins, self.storage, self.clock)
@@ -90,6 +93,7 @@ def build_file_delivery(
     engine: Engine,
     clock: Clock,
     passwords: Passwords,
+    ingester: Ingester,
     *,
     storage: MailboxStorage | None = None,
     encryptor: Encryptor | None = None,
@@ -100,13 +104,14 @@ def build_file_delivery(
         signing_key=settings.pgp_signing_key,
         passphrase_file=settings.pgp_signing_passphrase_file,
     )
+    courier = Courier(engine, used_storage, used_encryptor, Path(settings.data_dir), clock)
     return FileDelivery(
         settings,
         engine,
         clock,
         used_storage,
         used_encryptor,
-        Courier(engine, used_storage, used_encryptor, Path(settings.data_dir), clock),
+        courier,
         retention_of(settings),
         FileLogins(
             passwords,
@@ -120,5 +125,8 @@ def build_file_delivery(
             clock,
             sender_duns=settings.extract_sender_duns,
             first_days=settings.extract_first_days,
+        ),
+        TdspIntake(
+            engine, used_storage, ingester, courier, clock, data_dir=Path(settings.data_dir)
         ),
     )
