@@ -69,9 +69,14 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
     used_clock = clock or SystemClock()
     passwords = Passwords()
     accounts = AccountService(passwords)
-    adhoc = AdHocReports(settings.data_dir)
     ingester = Ingester(engine, used_clock, settings.outbound_dir, limits)
     files = build_file_delivery(settings, engine, used_clock, passwords, ingester)
+    adhoc = AdHocReports(
+        settings.data_dir,
+        storage=files.storage,
+        owe_file=files.owe_adhoc,
+        deliver=files.courier.run,
+    )
     jobs = JobQueue(
         _queue_backend(settings),
         name=settings.jobs_queue_name,

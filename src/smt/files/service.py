@@ -7,22 +7,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from smt.accounts.model import user_key
 from smt.accounts.passwords import Passwords
 from smt.clock import Clock
 from smt.config import Settings
 from smt.domain.central_time import CENTRAL
-from smt.files.delivery import Courier
+from smt.files.delivery import Courier, owe
 from smt.files.extract import DailyExtract
 from smt.files.ftps import FileServices
 from smt.files.intake import TdspIntake
 from smt.files.logins import FileLogins
-from smt.files.mailbox import MailboxStorage, Purged, Retention, purge
+from smt.files.mailbox import MailboxStorage, Purged, Retention, company_box, purge
 from smt.files.pgp import Encryptor, GpgEncryptor
 from smt.files.storage import DiskMailboxes
 from smt.ingest.pipeline import Ingester
+from smt.store.accounts_tables import account, company
 from smt.store.files_tables import extract_schedule
 
 
@@ -56,6 +58,19 @@ class FileDelivery:
         """The job queue's extract on demand (one company's DUNS, or all)."""
         self.extract.run(company_id=company_id)
         self.courier.run(company_id)
+
+    def owe_adhoc(self, conn: Connection, user_id: str, file_name: str) -> None:
+        """A finished ad hoc file of a REP's person goes to the company's `adhoc` folder,
+        encrypted (by the courier, after commit: the job that ran it, or the next tick)."""
+        row = conn.execute(
+            select(company.c.id)
+            .join(account, account.c.company_id == company.c.id)
+            .where(account.c.user_key == user_key(user_id), company.c.kind == "rep")
+        ).first()
+        if row is None:
+            return
+        source = f"mailboxes/{company_box(row.id)}/adhoc/{file_name}"
+        owe(conn, row.id, "adhoc", file_name, source, now=self.clock.now())
 
     def purge(self) -> Purged:
         return purge(self.storage, self.retention, self.clock.now())

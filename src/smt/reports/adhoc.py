@@ -6,6 +6,7 @@ mailbox folder; the reads go through the access policy like every other read."""
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from smt.accounts.model import WorkflowError
 from smt.clock import Clock
 from smt.domain.central_time import format_central_timestamp
 from smt.domain.esiid import Esiid, InvalidEsiid
+from smt.files.mailbox import Location, MailboxStorage, Upload, company_box, user_box
+from smt.files.storage import DiskMailboxes
 from smt.reports.writers import (
     ReportFormat,
     write_daily_report,
@@ -37,6 +40,7 @@ SYNC_DAILY_DAYS = 1200
 MAX_ESIIDS = 1000
 # Queued jobs share the serving process: one requester cannot fill it with work.
 MAX_IN_PROGRESS = 3
+ADHOC = "adhoc"
 FILE_PREFIX = {
     "interval": "IntervalMeterUsage",
     "daily": "DailyMeterUsage",
@@ -130,18 +134,55 @@ def answered_at_once(request: AdHocRequest) -> bool:
 
 def mailbox(data_dir: Path, principal: Principal) -> Path:
     """The requester's ad hoc folder: the company's for company people, else their own."""
-    owner = (
-        f"company-{principal.company_id}"
-        if principal.company_id is not None
-        else f"user-{principal.user_id}"
-    )
-    return data_dir / "mailboxes" / owner / "adhoc"
+    return data_dir / "mailboxes" / _box(principal) / ADHOC
+
+
+def _box(principal: Principal) -> str:
+    if principal.company_id is not None:
+        return company_box(principal.company_id)
+    return user_box(principal.user_id)
+
+
+# (connection, requester's user ID, file name): a finished file is owed to the requester's
+# company mailbox, encrypted (smt.files.delivery); recorded in the transaction that finishes.
+OweFile = Callable[[Connection, str, str], None]
+
+
+class _Sink(io.RawIOBase):
+    """A mailbox upload as a binary stream for the text writers."""
+
+    def __init__(self, upload: Upload) -> None:
+        super().__init__()
+        self._upload = upload
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return self._upload.write(bytes(data))
 
 
 class AdHocReports:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        storage: MailboxStorage | None = None,
+        owe_file: OweFile | None = None,
+        deliver: Callable[[], object] | None = None,
+    ) -> None:
         self._data_dir = data_dir
         self._usage = UsageService()
+        # The clear file stays in the mailbox for the portal's and the API's downloads; the
+        # file servers serve only its encrypted delivery beside it.
+        self._storage = storage or DiskMailboxes(data_dir / "mailboxes")
+        self._owe_file = owe_file
+        self._deliver = deliver
+
+    def after_finish(self) -> None:
+        """Deliver what the finished request owes (a queued job does this at once)."""
+        if self._deliver is not None:
+            self._deliver()
 
     def submit(
         self, conn: Connection, principal: Principal, request: AdHocRequest, *, now: datetime
@@ -218,12 +259,13 @@ class AdHocReports:
         fmt = ReportFormat(row.format)
         stamp = format_central_timestamp(now)
         name = f"{FILE_PREFIX[row.kind]}{row.correlation_id}{stamp}.{fmt.value}"
-        folder = mailbox(self._data_dir, principal)
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".{name}.part"
+        upload = self._storage.upload(Location(_box(principal), ADHOC, name))
         span = (row.esiids, row.first_date, row.last_date)
         revisions = bool(row.all_revisions)
-        with partial.open("w", encoding="utf-8", newline="") as out:
+        out = io.TextIOWrapper(
+            io.BufferedWriter(_Sink(upload), 1 << 16), encoding="utf-8", newline=""
+        )
+        try:
             if row.kind == "interval":
                 intervals = self._usage.intervals(
                     conn, principal, *span, now=now, all_revisions=revisions
@@ -239,13 +281,19 @@ class AdHocReports:
                     conn, principal, *span, now=now, all_revisions=revisions
                 )
                 count = write_monthly_report(out, bills, fmt)
-        partial.replace(folder / name)
+            out.flush()
+            upload.commit()  # whole, at once: a mailbox never shows a half-written file
+        finally:
+            upload.abort()  # nothing once committed
+            out.detach()
         return name, count
 
     def finish(
         self, conn: Connection, row: Row[Any], name: str, count: int, *, now: datetime
     ) -> Answer:
         message = "Report ready" if count else "No data in that range for that request"
+        if self._owe_file is not None:
+            self._owe_file(conn, row.requested_by, name)
         conn.execute(
             update(adhoc_request)
             .where(adhoc_request.c.id == row.id)
@@ -337,8 +385,7 @@ class AdHocReports:
     def file_path(self, principal: Principal, answer: Answer) -> Path | None:
         if answer.file_name is None:
             return None
-        path = mailbox(self._data_dir, principal) / answer.file_name
-        return path if path.is_file() else None
+        return self._storage.local_path(Location(_box(principal), ADHOC, answer.file_name))
 
 
 def run_job(
@@ -355,6 +402,7 @@ def run_job(
             name, count = reports.produce(conn, principal, row, now=clock.now())
         with engine.begin() as conn:
             reports.finish(conn, row, name, count, now=clock.now())
+        reports.after_finish()
     except Exception as error:  # noqa: BLE001 - a failed job is a status, never a lost request
         with engine.begin() as conn:
             reports.fail(conn, correlation_id, f"failed: {error}", now=clock.now())
