@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from types import FrameType
 
 from sqlalchemy import func, select
 
-from smt import cli_accounts, cli_report
+from smt import cli_accounts, cli_files, cli_report
 from smt.clock import SystemClock
 from smt.composition import Hub, build_hub, initialise, resume_jobs
 from smt.config import Settings
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     cli_accounts.add_parser(sub)
+    cli_files.add_parsers(sub)
 
     soap = sub.add_parser("soap", help="the SOAP web services")
     soap_commands = soap.add_subparsers(dest="soap_command", required=True)
@@ -310,7 +312,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\nLog in at the portal (http://{settings.host}:{settings.port}/login) as:")
     for line in ensure_demo_accounts(hub):
         print(f"  {line}")
-    return serve(hub)
+    servers = cli_files.FileServers(hub)
+    servers.start()
+    try:
+        return serve(hub)
+    finally:
+        servers.stop()
 
 
 def _has_usage(hub: Hub) -> bool:
@@ -344,7 +351,27 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return cli_report.run(args, hub)
 
 
+def cmd_files(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    stop = _stop_flag()
+
+    def wait() -> None:
+        while not stop[0]:
+            time.sleep(0.5)
+
+    return cli_files.run_files(args, hub, wait)
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    hub = build_hub(settings)
+    initialise(hub)
+    return cli_files.run_extract(args, hub)
+
+
 COMMANDS = {
+    "files": cmd_files,
+    "extract": cmd_extract,
     "accounts": cmd_accounts,
     "report": cmd_report,
     "soap": cmd_soap,
