@@ -35,7 +35,8 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py; ingest=$$?; $(BIN)/python bench/api.py; api=$$?; \
 	$(BIN)/python bench/soap.py; soap=$$?; $(BIN)/python bench/han.py; han=$$?; \
-	exit $$(( ingest || api || soap || han ))
+	$(BIN)/python bench/extract.py; extract=$$?; \
+	exit $$(( ingest || api || soap || han || extract ))
 
 # After changing portal texts: refresh the Spanish catalog, then translate the new entries.
 translations: $(STAMP)
