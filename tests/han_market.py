@@ -31,7 +31,7 @@ def meter_number(n: int) -> str:
     return f"M{n:07d}"
 
 
-def seed_han_market(hub: Hub, inbox: Path, meters: int = 3) -> list[str]:
+def seed_han_market(hub: Hub, inbox: Path, meters: int = 3, *, accounts: bool = True) -> list[str]:
     esiids = [esiid(n) for n in range(1, meters + 1)]
     rows = [
         [e, meter_number(n), "L+G", "FOCUS AXe", "RES", "1", "C", "15", "SE1.0", "20200101", ""]
@@ -44,6 +44,8 @@ def seed_han_market(hub: Hub, inbox: Path, meters: int = 3) -> list[str]:
     hub.ingester.ingest(
         write_csv_file(inbox, InboundKind.ROR_FULL, ror, created=NOW - timedelta(days=2))
     )
+    if not accounts:
+        return esiids
     with hub.engine.begin() as conn:
         hub.accounts.add_tdsp(
             conn,

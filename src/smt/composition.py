@@ -14,7 +14,9 @@ from smt.accounts.sessions import Sessions
 from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
+from smt.files.delivery import owe
 from smt.files.service import FileDelivery, build_file_delivery
+from smt.han.daily_log import HanDailyLog
 from smt.han.dispatch import undispatched
 from smt.han.service import DISPATCH, Han, build_han
 from smt.headend.han import HanHeadEnd
@@ -86,6 +88,15 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
         extract=files.extract_job,
         tick=files.tick,
     )
+    han_logs = HanDailyLog(
+        engine,
+        used_clock,
+        settings.data_dir,
+        lambda conn, company_id, folder, name, source, now: owe(
+            conn, company_id, folder, name, source, now=now
+        ),
+    )
+    jobs.register_every_minute("han-daily-log", han_logs.tick)
     return Hub(
         settings,
         engine,

@@ -70,6 +70,7 @@ class JobQueue:
         self._adhoc: Any = None
         self._extract: Any = None
         self._handlers: dict[str, Callable[..., None]] = {}
+        self._periodic: dict[str, Callable[[], None]] = {}
         self._tasks: dict[str, Any] = {}
 
     def register(self, name: str, handler: Callable[..., None]) -> None:
@@ -79,6 +80,14 @@ class JobQueue:
             if self._huey is not None:
                 raise RuntimeError("register jobs before the queue is first used")
             self._handlers[name] = handler
+
+    def register_every_minute(self, name: str, handler: Callable[[], None]) -> None:
+        """A job run every minute by one runner; it decides itself (in Central time) whether
+        anything is due."""
+        with self._lock:
+            if self._huey is not None:
+                raise RuntimeError("register jobs before the queue is first used")
+            self._periodic[name] = handler
 
     def enqueue(self, name: str, *args: str | int, delay_seconds: float = 0.0) -> None:
         """Run job `name` with `args`, at once or after `delay_seconds`; only after the
@@ -128,6 +137,8 @@ class JobQueue:
                 huey.periodic_task(crontab(), name="file-delivery-tick")(self._tick_handler)
                 for name, handler in self._handlers.items():
                     self._tasks[name] = huey.task(name=name)(handler)
+                for name, every_minute in self._periodic.items():
+                    huey.periodic_task(crontab(), name=name)(every_minute)
                 self._huey = huey
             return self._huey
 

@@ -92,3 +92,11 @@ han_delivery_event = Table(
     Column("final", Integer, nullable=False, default=0),
     Index(None, "delivery_id", "at"),
 )
+
+# One row per Central day whose HAN logs were written: the runner that inserts it writes them.
+han_log_day = Table(
+    "han_log_day",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("written_at", UtcDateTime, nullable=False),
+)

@@ -113,8 +113,16 @@ def upgrade() -> None:
         op.f("ix_han_delivery_event_delivery_id_at"), "han_delivery_event", ["delivery_id", "at"]
     )
 
+    op.create_table(
+        "han_log_day",
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("written_at", UTC, nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_han_log_day")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("han_log_day")
     op.drop_table("han_delivery_event")
     op.drop_table("han_delivery")
     op.drop_table("han_request")
