@@ -487,3 +487,17 @@ def test_a_large_request_is_paged(
     assert second.count('data-final="no"') == 50
     assert "Deliveries 201 to 250 of 250" in second
     hub.close()
+
+
+def test_the_pages_speak_spanish(sqlite_market: tuple[Hub, FastAPI]) -> None:
+    hub, app = sqlite_market
+    joined_devices(hub, [esiid(1)])
+    client = session(app, "lsp.admin")
+    client.post("/language", data={"language": "es", "csrf_token": csrf(client.get("/").text)})
+    status, page = compose(client, "load-control", esiid(1))
+    assert status == 303
+    assert "Mensaje recibido" in page and "Direcciones aceptadas: 1" in page
+    assert "Redactar un mensaje" in page and "Evento de control de carga" in page
+    assert "Entregas por estado" in client.get(request_link(page)).text
+    devices = client.get(f"/han/devices?esiid={esiid(1)}").text
+    assert "Agregar un dispositivo" in devices and "Conectado" in devices
