@@ -88,6 +88,10 @@ class WsSecurity:
             )
         security = wsse.security_header(request)
         duns_claimed: frozenset[str] = frozenset()
+        # A UsernameToken without a Password names the account and proves nothing: it is
+        # not a credential (not one beside the certificate in production either), but it
+        # must name the account the credentials prove.
+        claimed: str | None = None
         if security is not None:
             stamp = wsse.timestamp(security, now, self._skew)
             signatures = security.findall(dsig.ds("Signature"))
@@ -114,14 +118,16 @@ class WsSecurity:
                 names["saml"] = identity.name
                 duns_claimed = identity.duns
             token = wsse.username_token(security)
-            if token is not None:
+            if token is not None and token.password is None:
+                claimed = token.username
+            elif token is not None:
                 proof, name = self._username(token, transport, now)
                 names[proof] = name
         if not names:
             raise fault(
                 "InvalidSecurity",
-                "the message carries no credential: a client certificate, a UsernameToken, "
-                "a SAML assertion or a signature is required",
+                "the message carries no credential: a client certificate, a UsernameToken "
+                "with its Password, a SAML assertion or a signature is required",
             )
         if self._production and set(names) == {"certificate"}:
             raise fault(
@@ -133,6 +139,11 @@ class WsSecurity:
             raise fault("InvalidSecurity", "the message must be signed (Body and Timestamp)")
         if len({user_key(n) for n in names.values()}) != 1:
             raise fault("FailedAuthentication", "the credentials name different system accounts")
+        if claimed is not None and user_key(claimed) != user_key(next(iter(names.values()))):
+            raise fault(
+                "FailedAuthentication",
+                "the UsernameToken names another system account than its credentials prove",
+            )
         with engine.connect() as conn:
             principal = self._hub.accounts.system_principal(conn, next(iter(names.values())))
         if principal is None:
@@ -149,6 +160,8 @@ class WsSecurity:
     def _username(
         self, token: wsse.UsernameToken, transport: Transport, now: datetime
     ) -> tuple[str, str]:
+        password = token.password
+        assert password is not None  # noqa: S101 - a bare Username is a claim (authenticate)
         if token.nonce is not None or token.created is not None:
             if token.nonce is None or token.created is None:
                 raise fault("InvalidSecurityToken", "a Nonce goes with a Created, and back")
@@ -166,7 +179,7 @@ class WsSecurity:
                     token.nonce + token.created.encode() + (secret or "").encode()
                 ).digest()
             ).decode()
-            if secret is None or not hmac.compare_digest(expected, token.password):
+            if secret is None or not hmac.compare_digest(expected, password):
                 raise fault("FailedAuthentication", NOT_ACCEPTED)
             self._once(f"nonce:{user_key(token.username)}:{token.nonce.hex()}")
             return "username-digest", token.username
@@ -174,7 +187,7 @@ class WsSecurity:
             raise fault("FailedAuthentication", "a PasswordText is accepted over TLS only")
         with self._hub.engine.begin() as conn:
             outcome = self._hub.sessions.authenticate_system(
-                conn, name=token.username, password=token.password, now=now
+                conn, name=token.username, password=password, now=now
             )
         if outcome is LoginRefusal.LOCKED:
             raise fault("FailedAuthentication", "too many wrong passwords: try again later")

@@ -117,7 +117,7 @@ def timestamp(security: etree._Element, now: datetime, skew: timedelta) -> Times
 @dataclass(frozen=True, slots=True)
 class UsernameToken:
     username: str
-    password: str
+    password: str | None  # None: a bare Username (the seed's HAN sample), which proves nothing
     digest: bool
     nonce: bytes | None
     created: str | None  # as sent: the digest covers the text, not a parsed value
@@ -133,8 +133,9 @@ def username_token(security: etree._Element) -> UsernameToken | None:
     username = text_of(token.find(f"{{{WSSE}}}Username"), "UsernameToken/Username")
     password_element = token.find(f"{{{WSSE}}}Password")
     if password_element is None:
-        # The seed's sample carries only a Username: it proves nothing by itself.
-        raise fault("FailedAuthentication", "the UsernameToken carries no Password")
+        # The seed's HAN sample carries only a Username: a claim of who is calling, which
+        # another credential must prove (security.py).
+        return UsernameToken(username, None, digest=False, nonce=None, created=None)
     kind = password_element.get("Type") or PASSWORD_TEXT
     if kind not in (PASSWORD_TEXT, PASSWORD_DIGEST):
         raise fault("UnsupportedSecurityToken", f"password type {kind[:120]!r} is not supported")
