@@ -25,6 +25,7 @@ from han_market import (
 from smt.clock import FixedClock
 from smt.composition import Hub
 from smt.domain.central_time import CENTRAL
+from smt.han.utc_time import to_utc_time
 from smt.web.app import create_app
 
 from builders import NOW
@@ -160,6 +161,7 @@ def test_a_price_signal_and_the_log_is_private(small: tuple[Hub, TestClient]) ->
     ]
     status = client.get(f"/api/v1/han/messages/{ack['request_id']}", headers=rep).json()
     assert status["counts"] == {"acknowledged": 1}
+    assert status["fields"]["current_time"] == to_utc_time(NOW), "the sender's clock, not 0"
     assert [
         r["request_id"] for r in client.get("/api/v1/han/messages", headers=rep).json()["requests"]
     ] == [ack["request_id"]]

@@ -30,6 +30,7 @@ from smt.han.model import (
     MessageKind,
     normalized_eui64,
 )
+from smt.han.utc_time import to_utc_time
 from smt.han.zcl import InvalidField, checked
 from smt.store.han_tables import han_delivery, han_device, han_request
 from smt.store.schema import meter
@@ -82,8 +83,14 @@ class HanMessaging:
         if request.priority not in ("H", "L"):
             raise HanRefusal("the request priority is H or L")
         callback = _callback(request.callback_uri)
+        fields = dict(request.fields)
+        if "current_time" in {f.name for f in spec.command.fields} and not fields.get(
+            "current_time"
+        ):
+            # PublishPrice's Current Time is the sender's clock, never "now" (0).
+            fields["current_time"] = to_utc_time(now)
         try:
-            values = checked(spec.command, request.fields)
+            values = checked(spec.command, fields)
         except InvalidField as error:
             raise HanRefusal(str(error)) from None
         issuer_id = int(values[spec.issuer_field]) if spec.issuer_field else None
