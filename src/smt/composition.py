@@ -15,7 +15,7 @@ from smt.clock import Clock, SystemClock
 from smt.config import Settings
 from smt.domain.tdsp import TDSPS
 from smt.files.delivery import owe
-from smt.files.service import FileDelivery, build_file_delivery
+from smt.files.service import DELIVER_JOB, FileDelivery, build_file_delivery
 from smt.han.daily_log import HanDailyLog
 from smt.han.dispatch import undispatched
 from smt.han.service import DISPATCH, Han, build_han
@@ -97,6 +97,7 @@ def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
         ),
     )
     jobs.register_every_minute("han-daily-log", han_logs.tick)
+    jobs.register(DELIVER_JOB, files.deliver_job)
     return Hub(
         settings,
         engine,

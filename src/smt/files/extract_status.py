@@ -1,5 +1,7 @@
 """What a REP's administrators see and choose of the daily extract: the formats, each DUNS's
-last extract (or why it waits), and an extract on demand (queued after the request commits)."""
+last extract (or why it waits), and an extract on demand (queued after the request commits).
+Operators may do the same for any REP company, and ask for every DUNS's extract at once.
+TDSP companies have no extract: for them these answer like an unknown company."""
 
 from __future__ import annotations
 
@@ -8,15 +10,23 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from smt.access.policy import Principal
+from smt.access.policy import Action, Principal, Target, may
 from smt.accounts import audit
-from smt.accounts.model import WorkflowError
+from smt.accounts.model import CompanyKind, NotYours, WorkflowError
 from smt.files.extract import FORMATS, formats_of
 from smt.files.keys import check_manager
 from smt.store.accounts_tables import company_duns
 from smt.store.files_tables import company_file_setting, extract_cursor
 
-__all__ = ["DunsExtract", "for_company", "formats_of", "request_now", "set_formats"]
+__all__ = [
+    "DunsExtract",
+    "check_rep",
+    "for_company",
+    "formats_of",
+    "request_all",
+    "request_now",
+    "set_formats",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +52,16 @@ def for_company(conn: Connection, company_id: int) -> list[DunsExtract]:
     ]
 
 
+def check_rep(conn: Connection, actor: Principal, company_id: int) -> None:
+    """The actor manages this REP company's file delivery (else NotYours, as for none)."""
+    if check_manager(conn, actor, company_id) is not CompanyKind.REP:
+        raise NotYours("no such company")
+
+
 def set_formats(
     conn: Connection, actor: Principal, company_id: int, formats: str, *, now: datetime
 ) -> None:
-    check_manager(conn, actor, company_id)
+    check_rep(conn, actor, company_id)
     if formats not in FORMATS:
         raise WorkflowError("the extract comes as LSE, CSV, or both")
     done = conn.execute(
@@ -74,7 +90,7 @@ def set_formats(
 
 def request_now(conn: Connection, actor: Principal, company_id: int, *, now: datetime) -> None:
     """Audit an extract on demand; the caller queues it once this commits."""
-    check_manager(conn, actor, company_id)
+    check_rep(conn, actor, company_id)
     audit.record(
         conn,
         at=now,
@@ -82,3 +98,11 @@ def request_now(conn: Connection, actor: Principal, company_id: int, *, now: dat
         action="request-extract",
         subject=f"company:{company_id}",
     )
+
+
+def request_all(conn: Connection, actor: Principal, *, now: datetime) -> None:
+    """An operator's extract of every DUNS now (after a failed scheduled run, say): audited;
+    the caller queues it once this commits. Anyone else finds no such action."""
+    if not may(actor, Action.MANAGE_FILES, Target()):
+        raise NotYours("no such action")
+    audit.record(conn, at=now, actor=actor.user_id, action="request-extract", subject="every-duns")

@@ -247,12 +247,15 @@ class FileLogins:
         self, conn: Connection, actor: Principal, login_id: int, key_id: int, *, now: datetime
     ) -> None:
         _, name = self._owned(conn, actor, login_id)
-        conn.execute(
+        k = file_login_ssh_key.c
+        removed = conn.execute(
             update(file_login_ssh_key)
-            .where(file_login_ssh_key.c.id == key_id, file_login_ssh_key.c.login_id == login_id)
+            .where(k.id == key_id, k.login_id == login_id, k.removed_at.is_(None))
             .values(removed_at=now)
         )
-        self._audit(conn, actor, "remove-file-login-ssh-key", name, now)
+        if removed.rowcount != 1:
+            raise NotYours("no such key")  # another login's, or gone already: alike
+        self._audit(conn, actor, "remove-file-login-ssh-key", name, now, detail=str(key_id))
 
     def set_certificate(
         self, conn: Connection, actor: Principal, login_id: int, pem: str, *, now: datetime

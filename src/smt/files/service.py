@@ -27,6 +27,8 @@ from smt.ingest.pipeline import Ingester
 from smt.store.accounts_tables import account, company
 from smt.store.files_tables import extract_schedule
 
+DELIVER_JOB = "deliver-files"  # the job queue's name for `FileDelivery.deliver_job`
+
 
 def retention_of(settings: Settings) -> Retention:
     return Retention(
@@ -57,6 +59,11 @@ class FileDelivery:
     def extract_job(self, company_id: int | None) -> None:
         """The job queue's extract on demand (one company's DUNS, or all)."""
         self.extract.run(company_id=company_id)
+        self.courier.run(company_id)
+
+    def deliver_job(self, company_id: int) -> None:
+        """The job queue's delivery of what waited for a company's key, queued when a key is
+        uploaded: a backlog can take gpg minutes, which no web request should wait for."""
         self.courier.run(company_id)
 
     def owe_adhoc(self, conn: Connection, user_id: str, file_name: str) -> None:
