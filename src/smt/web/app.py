@@ -19,6 +19,7 @@ from smt.composition import Hub, resume_jobs
 from smt.jobs.queue import QueueBackend
 from smt.web.api_v1 import create_api
 from smt.web.portal.context import Portal
+from smt.web.portal.file_pages import file_router
 from smt.web.portal.han_pages import han_router
 from smt.web.portal.i18n import environments
 from smt.web.portal.report_pages import report_router
@@ -84,6 +85,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(portal_router(portal))
     app.include_router(usage_router(portal))
     app.include_router(report_router(portal))
+    app.include_router(file_router(portal))
     app.include_router(han_router(portal))
 
     @app.exception_handler(ApiError)
