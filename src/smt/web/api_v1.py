@@ -33,6 +33,7 @@ from smt.reports.writers import (
 )
 from smt.store.schema import rep_of_record
 from smt.usage.service import UsageService
+from smt.web.files_api import add_files_routes
 from smt.web.han_api import add_han_routes
 
 SYNC_INTERVAL_DAYS = 40
@@ -309,4 +310,5 @@ def create_api(hub: Hub) -> FastAPI:
         return FileResponse(path, media_type=media, filename=path.name)
 
     add_han_routes(api, hub, caller)
+    add_files_routes(api, hub, caller)
     return api
