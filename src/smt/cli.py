@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -89,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="PEM CA bundle: require a client certificate it issued (mutual TLS; "
         "SMT_TLS_CLIENT_CA)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="serving processes sharing the port, one per core (more than one needs the "
+        "Redis job queue, SMT_JOBS_REDIS_URL, run by `smt worker`)",
     )
 
     worker = sub.add_parser(
@@ -237,15 +246,35 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     hub = build_hub(settings)
+    if args.workers > 1 and hub.jobs.runs_in_process:
+        # Each process would run the in-process queue and, starting, take back as orphans the
+        # requests the others are running.
+        print(
+            "smt serve: --workers above 1 needs the Redis job queue (SMT_JOBS_REDIS_URL), "
+            "its jobs run by `smt worker`",
+            file=sys.stderr,
+        )
+        return 2
     initialise(hub)
     return serve(
         hub,
         tls=(args.tls_cert, args.tls_key) if args.tls_cert else None,
         client_ca=client_ca,
+        workers=args.workers,
     )
 
 
-def serve(hub: Hub, tls: tuple[Path, Path] | None = None, client_ca: Path | None = None) -> int:
+def serve(
+    hub: Hub,
+    tls: tuple[Path, Path] | None = None,
+    client_ca: Path | None = None,
+    *,
+    workers: int = 1,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> int:
+    """Serve until stopped: in this process, or in `workers` processes sharing the port, each
+    with its own hub built from the environment (smt.web.serving)."""
     import ssl  # noqa: PLC0415
 
     import uvicorn  # noqa: PLC0415 - only the long-running side needs the server
@@ -256,18 +285,32 @@ def serve(hub: Hub, tls: tuple[Path, Path] | None = None, client_ca: Path | None
     s = hub.settings
     scheme = "https" if tls else "http"
     mutual = " (client certificates required)" if client_ca else ""
-    print(f"serving on {scheme}://{s.host}:{s.port}/{mutual} (GET /healthz)", flush=True)
-    uvicorn.run(
-        create_app(hub),
-        host=s.host,
-        port=s.port,
-        log_level="info",
+    processes = f", {workers} processes" if workers > 1 else ""
+    print(f"serving on {scheme}://{s.host}:{s.port}/{mutual}{processes} (GET /healthz)", flush=True)
+    options: dict[str, Any] = {
+        "host": s.host,
+        "port": s.port,
+        "log_level": log_level,
+        "access_log": access_log,
+        "ssl_certfile": str(tls[0]) if tls else None,
+        "ssl_keyfile": str(tls[1]) if tls else None,
+        "ssl_cert_reqs": ssl.CERT_REQUIRED if client_ca else ssl.CERT_NONE,
+        "ssl_ca_certs": str(client_ca) if client_ca else None,
+    }
+    if workers == 1:
         # Tells the app the verified client certificate and the socket's real peer.
-        http=protocol_class(),
-        ssl_certfile=str(tls[0]) if tls else None,
-        ssl_keyfile=str(tls[1]) if tls else None,
-        ssl_cert_reqs=ssl.CERT_REQUIRED if client_ca else ssl.CERT_NONE,
-        ssl_ca_certs=str(client_ca) if client_ca else None,
+        uvicorn.run(create_app(hub), http=protocol_class(), **options)
+        return 0
+    # The workers read the settings from the environment: what the command line changed too.
+    os.environ["SMT_DATA_DIR"] = str(s.data_dir)
+    os.environ["SMT_DATABASE_URL"] = s.effective_database_url
+    hub.close()
+    uvicorn.run(
+        "smt.web.serving:app_from_environment",
+        factory=True,
+        workers=workers,
+        http="smt.web.serving:ClientCertificateProtocol",
+        **options,
     )
     return 0
 

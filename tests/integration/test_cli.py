@@ -7,12 +7,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
 from builders import day_record, place_sample, write_lse_file
+from conftest import _service_url
 
 SMT = [sys.executable, "-m", "smt.cli"]
 
@@ -136,3 +138,62 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_several_serving_processes_need_the_redis_queue(tmp_path: Path) -> None:
+    port = str(_free_port())
+    refused = smt("serve", "--workers", "2", "--port", port, data_dir=tmp_path / "var", timeout=60)
+    assert refused.returncode == 2
+    assert "needs the Redis job queue" in refused.stderr
+
+
+def _children(pid: int) -> list[str]:
+    """The command lines of the processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == pid:
+                found.append((stat.parent / "cmdline").read_text().replace("\0", " "))
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return found
+
+
+def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
+    redis_url = _service_url("SMT_TEST_REDIS_URL", "Redis")
+    port = _free_port()
+    data = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")} | {
+        "SMT_JOBS_REDIS_URL": redis_url,
+        "SMT_JOBS_QUEUE_NAME": f"smt-test-{uuid.uuid4().hex[:10]}",
+    }
+    server = subprocess.Popen(
+        [*SMT, "--data-dir", str(data), "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("server did not start")
+                time.sleep(0.2)
+        assert response.json()["status"] == "ok"
+        # A login reads the accounts table: only the database the command set up has it.
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            answers = [
+                client.post("/api/v1/token", json={"username": "nobody", "password": "x"})
+                for _ in range(4)
+            ]
+        assert [a.status_code for a in answers] == [401] * 4, answers[0].text
+        workers = [c for c in _children(server.pid) if "spawn_main" in c]
+        assert len(workers) == 2, workers
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
