@@ -1,13 +1,16 @@
 """API benchmark: 10,000 meters x 90 days stored (SQLite, and PostgreSQL when configured), the
-hub served by uvicorn in its own process, and 32 concurrent clients for 30 s on the 40-day
-interval query (`/api/v1/esiids/{esiid}/intervals`, a different ESIID each request) and on
-`/healthz`, in the same run. Prints requests/s, p50 and p99 of each and their ratio, then one
-line per bar.
+hub served as in production (`smt serve --workers N`, one process per core) in processes of its
+own, and 32 concurrent clients for 30 s on the 40-day interval query
+(`/api/v1/esiids/{esiid}/intervals`, a different ESIID each request) and on `/healthz`, in the
+same run. Prints requests/s, p50 and p99 of each and their ratio, then one line per bar.
 
     .venv/bin/python bench/api.py [--meters 10000] [--days 90] [--clients 32] [--seconds 30]
+                                  [--workers CORES]
 
 PostgreSQL comes from SMT_BENCH_POSTGRES_URL or SMT_TEST_POSTGRES_URL (a scratch database is
-created and dropped); without either, its figures are skipped.
+created and dropped); without either, its figures are skipped. More than one serving process
+needs the Redis job queue, as in production: SMT_BENCH_REDIS_URL or SMT_TEST_REDIS_URL (a queue
+of its own name); without either, one process serves.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Coroutine
 from datetime import date, timedelta
@@ -48,11 +52,12 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--serve", nargs=3, metavar=("DATA_DIR", "DB_URL", "PORT"))
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--serve", nargs=4, metavar=("DATA_DIR", "DB_URL", "PORT", "WORKERS"))
     parser.add_argument("--adhoc", nargs=4, metavar=("DATA_DIR", "DB_URL", "ESIIDS", "FORMAT"))
     args = parser.parse_args()
     if args.serve:
-        return serve(Path(args.serve[0]), args.serve[1], int(args.serve[2]))
+        return serve(Path(args.serve[0]), args.serve[1], int(args.serve[2]), int(args.serve[3]))
     if args.adhoc:
         return adhoc_child(Path(args.adhoc[0]), args.adhoc[1], int(args.adhoc[2]), args.adhoc[3])
     files = simulated_files(args.meters, args.days)
@@ -91,9 +96,12 @@ def run_backend(
         f"{time.perf_counter() - began:.1f} s; querying {len(esiids):,} ESIIDs of one REP"
     )
     port = free_port()
+    workers, env = serving_processes(args.workers)
+    print(f"{label}: served by {workers} process{'es' if workers > 1 else ''}")
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(data_dir), db_url, str(port)],
+        [sys.executable, __file__, "--serve", str(data_dir), db_url, str(port), str(workers)],
         stdout=subprocess.DEVNULL,
+        env=env,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -228,16 +236,26 @@ def load(data_dir: Path, db_url: str, files: Path) -> list[str]:
         hub.close()
 
 
-def serve(data_dir: Path, db_url: str, port: int) -> int:
-    import uvicorn  # noqa: PLC0415
+def serving_processes(wanted: int) -> tuple[int, dict[str, str]]:
+    """How many processes serve, and their environment: several need the Redis job queue."""
+    redis = os.environ.get("SMT_BENCH_REDIS_URL") or os.environ.get("SMT_TEST_REDIS_URL")
+    env = dict(os.environ)
+    if wanted > 1:
+        if not redis:
+            print("  one serving process: set SMT_BENCH_REDIS_URL or SMT_TEST_REDIS_URL for more")
+            return 1, env
+        env |= {"SMT_JOBS_REDIS_URL": redis, "SMT_JOBS_QUEUE_NAME": f"bench-{uuid.uuid4().hex}"}
+    return wanted, env
 
+
+def serve(data_dir: Path, db_url: str, port: int, workers: int) -> int:
+    """As `smt serve --workers N` serves (the database is already migrated)."""
+    from smt.cli import serve as smt_serve  # noqa: PLC0415
     from smt.composition import build_hub  # noqa: PLC0415
     from smt.config import Settings  # noqa: PLC0415
-    from smt.web.app import create_app  # noqa: PLC0415
 
-    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url))  # type: ignore[call-arg]
-    uvicorn.run(create_app(hub), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    return 0
+    settings = Settings(data_dir=data_dir, database_url=db_url, host="127.0.0.1", port=port)  # type: ignore[call-arg]
+    return smt_serve(build_hub(settings), workers=workers, log_level="warning", access_log=False)
 
 
 class Http:
