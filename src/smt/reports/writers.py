@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
-from itertools import islice
 from json.encoder import encode_basestring_ascii  # the C function json.dumps uses
 from typing import Any, TextIO
-
-import numpy as np
 
 from smt.domain.central_time import CENTRAL
 from smt.formats.lse import LseRecord, format_kwh, format_record, format_trailer
@@ -120,62 +117,17 @@ def _kwh_json(values_wh: tuple[int, ...], qualities: str) -> str:
     return f'["{texts}"]'
 
 
-def interval_json(v: IntervalVersion, kwh: str | None = None) -> str:
+def interval_json(v: IntervalVersion) -> str:
     """One interval day as the compact JSON object `json.dumps` would write, built from
-    strings: the same bytes at a fraction of the cost. `kwh`: its `kwh` array, if made."""
-    if kwh is None:
-        kwh = _kwh_json(v.values_wh, v.qualities)
+    strings: the same bytes at a fraction of the cost."""
     return (
         f'{{"esiid":{encode_basestring_ascii(v.esiid)},"date":"{v.day.isoformat()}",'
         f'"channel":{encode_basestring_ascii(v.channel.value)},"revision":{int(v.revision)},'
         f'"latest":{"true" if v.latest else "false"},'
         f'"revised_at":"{v.revised_at.isoformat()}","received_at":"{v.received_at.isoformat()}",'
-        f'"kwh":{kwh},"qualities":{encode_basestring_ascii(v.qualities)}}}'
+        f'"kwh":{_kwh_json(v.values_wh, v.qualities)},'
+        f'"qualities":{encode_basestring_ascii(v.qualities)}}}'
     )
-
-
-# Days formatted together: enough for numpy to pay, few enough that memory stays flat.
-_CHUNK_DAYS = 256
-_CELL = np.frombuffer(b'"0.000",', dtype=np.uint8)  # one value below 10 kWh, and its comma
-
-
-def _packed_kwh_arrays(blobs: list[bytes]) -> list[str] | None:
-    """The `kwh` arrays of days given as packed little-endian int32 watt-hours, formatted
-    together; None unless every value is from 0 to 9,999 Wh (one digit of kWh)."""
-    values = np.frombuffer(b"".join(blobs), dtype="<i4")
-    if values.size and (values.min() < 0 or values.max() > 9999):
-        return None
-    cells = np.tile(_CELL, (values.size, 1))
-    kwh, wh = np.divmod(values, 1000)
-    cells[:, 1] += kwh.astype(np.uint8)
-    cells[:, 3] += (wh // 100).astype(np.uint8)
-    cells[:, 4] += (wh // 10 % 10).astype(np.uint8)
-    cells[:, 5] += (wh % 10).astype(np.uint8)
-    text = cells.tobytes().decode("ascii")
-    arrays = []
-    at = 0
-    for blob in blobs:
-        width = 2 * len(blob)  # 4 bytes a value in, 8 characters a value out
-        arrays.append(f"[{text[at : at + width - 1]}]" if width else "[]")
-        at += width
-    return arrays
-
-
-def _interval_jsons(versions: Iterable[IntervalVersion]) -> Iterator[str]:
-    """interval_json of each day; the kWh of days read from the store are formatted a chunk of
-    days at a time from their packed values (days with missing intervals one by one)."""
-    days = iter(versions)
-    while chunk := list(islice(days, _CHUNK_DAYS)):
-        bulk = [
-            v.packed is not None
-            and "M" not in v.qualities
-            and len(v.packed) == 4 * len(v.qualities) == 4 * len(v.values_wh)
-            for v in chunk
-        ]
-        blobs = [v.packed for v, b in zip(chunk, bulk, strict=True) if b and v.packed is not None]
-        made = iter(_packed_kwh_arrays(blobs) or ()) if blobs else iter(())
-        for v, b in zip(chunk, bulk, strict=True):
-            yield interval_json(v, next(made, None) if b else None)
 
 
 def _date(day: date) -> str:
@@ -204,7 +156,7 @@ def write_interval_report(
             out.write(format_trailer(count))
             return count
         case ReportFormat.JSON:
-            return _write_json_texts(out, "intervals", _interval_jsons(versions))
+            return _write_json_texts(out, "intervals", map(interval_json, versions))
 
 
 def write_daily_report(out: TextIO, versions: Iterable[RegisterVersion], fmt: ReportFormat) -> int:

@@ -4,7 +4,7 @@ principal may see and returns only those; operators' reads are audited."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -33,9 +33,6 @@ class IntervalVersion:
     revised_at: datetime  # the TDSP's timestamp
     received_at: datetime  # when the hub stored it
     latest: bool
-    # The same values as stored (little-endian int32), when read from the store: writers may
-    # format them in bulk instead of one Python int at a time.
-    packed: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +168,6 @@ class UsageService:
                         revised,
                         received or revised,
                         latest,
-                        bytes(values),
                     )
 
     def register_reads(

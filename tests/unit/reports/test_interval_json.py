@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from smt.domain.central_time import slot_count
 from smt.domain.channel import Channel
-from smt.domain.interval_day import MAX_SLOT_WH, pack_wh
+from smt.domain.interval_day import MAX_SLOT_WH
 from smt.formats.lse import format_kwh
 from smt.reports.writers import ReportFormat, interval_json, write_interval_report
 from smt.usage.service import IntervalVersion
@@ -66,8 +66,6 @@ def versions(draw: st.DrawFn) -> IntervalVersion:
         revised,
         revised + timedelta(microseconds=draw(st.integers(0, 10**9))),
         latest=draw(st.booleans()),
-        # As read from the store (formatted in bulk), or made in memory (one by one).
-        packed=pack_wh(values) if draw(st.booleans()) else None,
     )
 
 
@@ -82,36 +80,6 @@ def test_the_report_is_what_json_dumps_writes(days: list[IntervalVersion]) -> No
     out = io.StringIO()
     count = write_interval_report(out, days, ReportFormat.JSON)
     assert count == len(days)
-    assert out.getvalue() == '{"intervals":[' + ",".join(map(reference, days)) + "]}\n"
-
-
-def test_many_days_across_chunks_are_what_json_dumps_writes() -> None:
-    day = date(2026, 7, 14)
-    now = datetime(2026, 7, 15, 6, tzinfo=UTC)
-    days = []
-    for n in range(700):
-        # Mostly bulk-formatted days; a chunk with a 10 kWh value falls back day by day.
-        values = tuple((n * 37 + i * 101) % (12_000 if n == 400 else 10_000) for i in range(96))
-        qualities = "A" * 95 + ("M" if n % 97 == 0 else "E")
-        if "M" in qualities:
-            values = (*values[:95], 0)
-        packed = pack_wh(values) if n % 5 else None
-        days.append(
-            IntervalVersion(
-                ESIID,
-                day,
-                Channel.CONSUMPTION,
-                1,
-                values,
-                qualities,
-                now,
-                now,
-                latest=True,
-                packed=packed,
-            )
-        )
-    out = io.StringIO()
-    assert write_interval_report(out, days, ReportFormat.JSON) == 700
     assert out.getvalue() == '{"intervals":[' + ",".join(map(reference, days)) + "]}\n"
 
 
