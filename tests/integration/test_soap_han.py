@@ -300,7 +300,7 @@ def test_every_message_operation_is_acknowledged_and_delivered(
     # The last event (101) was ended by the cancel-all; the price's start went to UTCTime.
     assert events.counts == {"cancelled (0x06)": 2}
     assert price.fields["start_time"] == to_utc_time(NOW + timedelta(minutes=30))
-    assert price.fields["current_time"] == 0  # "now"
+    assert price.fields["current_time"] == to_utc_time(NOW), "now: the sender's clock"
 
 
 def principal(hub: Hub, party: Party) -> Principal:
