@@ -10,8 +10,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Row, Table, insert, select, update
 
 from smt.access.policy import Principal
 from smt.accounts import audit
@@ -118,6 +119,59 @@ class Sessions:
             self._decoy = self._passwords.hash("Decoy-password-0", user_id="nobody")
         return self._decoy
 
+    def _check_password(
+        self,
+        conn: Connection,
+        table: Table,
+        row: Row[Any] | None,
+        *,
+        name: str,
+        kind: str,
+        password: str,
+        now: datetime,
+    ) -> LoginRefusal | None:
+        """The password of a user or system account (`row`: id, password_hash, locked_until),
+        with the lockout; None when it matches. Every path costs one password check, so that
+        timing tells nothing about whether an account exists, is locked, or has a password."""
+        subject = f"{kind}:{name}"
+        if row is None:
+            self._passwords.verify(self._decoy_hash(), password)
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-failed",
+                subject=subject,
+                details={"reason": "unknown"},
+            )
+            return LoginRefusal.BAD_CREDENTIALS
+        if row.locked_until is not None and row.locked_until > now:
+            self._passwords.verify(self._decoy_hash(), password)
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-refused",
+                subject=subject,
+                details={"reason": "locked"},
+            )
+            return LoginRefusal.LOCKED
+        if not self._passwords.verify(row.password_hash, password):
+            locked = _count_failure(conn, table, row.id, now)
+            audit.record(
+                conn,
+                at=now,
+                actor="anonymous",
+                action="login-failed",
+                subject=subject,
+                details={"locked": locked},
+            )
+            return LoginRefusal.LOCKED if locked else LoginRefusal.BAD_CREDENTIALS
+        conn.execute(
+            update(table).where(table.c.id == row.id).values(failed_logins=0, locked_until=None)
+        )
+        return None
+
     def login(
         self, conn: Connection, *, user_id: str, password: str, kind: SessionKind, now: datetime
     ) -> Login | LoginRefusal:
@@ -134,45 +188,19 @@ class Sessions:
                 account.c.language,
             ).where(account.c.user_key == user_key(user_id))
         ).first()
-        # Every path costs one password check, so that timing tells nothing about whether an
-        # account exists, is locked, or has a password yet.
-        if row is None or row.password_hash is None:
-            self._passwords.verify(self._decoy_hash(), password)
-            audit.record(
-                conn,
-                at=now,
-                actor="anonymous",
-                action="login-failed",
-                subject=f"account:{user_id.strip()}",
-                details={"reason": "unknown"},
-            )
-            return LoginRefusal.BAD_CREDENTIALS
-        subject = f"account:{row.user_id}"
-        if row.locked_until is not None and row.locked_until > now:
-            self._passwords.verify(self._decoy_hash(), password)
-            audit.record(
-                conn,
-                at=now,
-                actor="anonymous",
-                action="login-refused",
-                subject=subject,
-                details={"reason": "locked"},
-            )
-            return LoginRefusal.LOCKED
-        if not self._passwords.verify(row.password_hash, password):
-            locked = _count_failure(conn, account, row.id, now)
-            audit.record(
-                conn,
-                at=now,
-                actor="anonymous",
-                action="login-failed",
-                subject=subject,
-                details={"locked": locked},
-            )
-            return LoginRefusal.LOCKED if locked else LoginRefusal.BAD_CREDENTIALS
-        conn.execute(
-            update(account).where(account.c.id == row.id).values(failed_logins=0, locked_until=None)
+        refusal = self._check_password(
+            conn,
+            account,
+            None if row is None or row.password_hash is None else row,  # type: ignore[arg-type]
+            name=row.user_id if row is not None else user_id.strip(),
+            kind="account",
+            password=password,
+            now=now,
         )
+        if refusal is not None:
+            return refusal
+        assert row is not None  # noqa: S101 - a password matched
+        subject = f"account:{row.user_id}"
         principal = self._accounts.principal(conn, row.user_id)
         if row.status != Status.ACTIVE or principal is None:
             audit.record(
@@ -259,45 +287,19 @@ class Sessions:
                 system_account.c.locked_until,
             ).where(system_account.c.name_key == user_key(name))
         ).first()
-        if row is None:
-            self._passwords.verify(self._decoy_hash(), password)
-            audit.record(
-                conn,
-                at=now,
-                actor="anonymous",
-                action="login-failed",
-                subject=f"system-account:{name.strip()}",
-                details={"reason": "unknown"},
-            )
-            return LoginRefusal.BAD_CREDENTIALS
-        subject = f"system-account:{row.name}"
-        if row.locked_until is not None and row.locked_until > now:
-            self._passwords.verify(self._decoy_hash(), password)
-            audit.record(
-                conn,
-                at=now,
-                actor="anonymous",
-                action="login-refused",
-                subject=subject,
-                details={"reason": "locked"},
-            )
-            return LoginRefusal.LOCKED
-        if not self._passwords.verify(row.password_hash, password):
-            locked = _count_failure(conn, system_account, row.id, now)
-            audit.record(
-                conn,
-                at=now,
-                actor="anonymous",
-                action="login-failed",
-                subject=subject,
-                details={"locked": locked},
-            )
-            return LoginRefusal.LOCKED if locked else LoginRefusal.BAD_CREDENTIALS
-        conn.execute(
-            update(system_account)
-            .where(system_account.c.id == row.id)
-            .values(failed_logins=0, locked_until=None)
+        refusal = self._check_password(
+            conn,
+            system_account,
+            row,  # type: ignore[arg-type]
+            name=row.name if row is not None else name.strip(),
+            kind="system-account",
+            password=password,
+            now=now,
         )
+        if refusal is not None:
+            return refusal
+        assert row is not None  # noqa: S101 - a password matched
+        subject = f"system-account:{row.name}"
         principal = self._accounts.system_principal(conn, row.name)
         if principal is None:  # the account, its company or its DUNS is not active
             audit.record(
