@@ -5,18 +5,14 @@ ESIIDs, follows it, cancels it and sees every delivery reach its final state."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
+from e2e.served import ARTIFACTS, CHROMIUM, chromium_page, served
 from han_market import INSTALL_CODE, esiid, meter_number
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.composition import build_hub, initialise
@@ -25,8 +21,6 @@ from smt.formats.file_names import InboundKind
 
 from builders import write_csv_file
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "Correct-Horse-42"
 DUNS = "111111111"
 # The simulated head-ends at zero latency, every device reachable and awake (bench/han.py).
@@ -44,7 +38,7 @@ if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed", pytrace=False)
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -91,53 +85,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             password=PASSWORD,
         )
     hub.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")} | INSTANT
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smt.cli", "--data-dir", str(data), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("smt serve did not start")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    with served(data, INSTANT) as url:
+        yield url
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_context().new_page()
-        page.set_default_timeout(10_000)
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def log_in(page: Page, url: str, user_id: str) -> None:

@@ -5,23 +5,16 @@ role, publish a broadcast, switch to Spanish. Screenshots land in tests/e2e/arti
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from e2e.served import ARTIFACTS, CHROMIUM, chromium_page, served
 from smt.accounts.profiles import Person
 from smt.composition import build_hub, initialise
 from smt.config import Settings
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "Correct-Horse-42"
 
 if not Path(CHROMIUM).exists():
@@ -31,13 +24,7 @@ if not Path(CHROMIUM).exists():
         "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
     )
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from playwright.sync_api import Page, expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -63,51 +50,14 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             password=PASSWORD,
         )
     hub.close()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smt.cli", "--data-dir", str(data), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("smt serve did not start")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    with served(data) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser_page() -> Iterator[Page]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def shot(page: Page, name: str) -> None:

@@ -5,18 +5,14 @@ of several ESIIDs, which the served hub queues and runs, then downloads it."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
+from e2e.served import ARTIFACTS, CHROMIUM, chromium_page, served
 from smt.accounts.profiles import CompanyProfile, Person
 from smt.composition import build_hub, initialise
 from smt.config import Settings
@@ -25,8 +21,6 @@ from smt.formats.file_names import InboundKind
 
 from builders import ESIID, ESIID_2, day_record, write_csv_file, write_lse_file
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "Correct-Horse-42"
 
 if not Path(CHROMIUM).exists():
@@ -34,7 +28,7 @@ if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed", pytrace=False)
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -90,54 +84,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
             esiids=[(ESIID, yesterday - timedelta(days=30))],
         )
     hub.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smt.cli", "--data-dir", str(data), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("smt serve did not start")
-            time.sleep(0.2)
-    yield url, yesterday.isoformat()
-    server.terminate()
-    server.wait(timeout=10)
+    with served(data) as url:
+        yield url, yesterday.isoformat()
 
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Page]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
+    with chromium_page(accept_downloads=True) as page:
         yield page
-        browser.close()
 
 
 def log_in(page: Page, url: str, user_id: str) -> None:
