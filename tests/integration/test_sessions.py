@@ -85,8 +85,47 @@ def test_api_tokens_idle_at_least_thirty_minutes(conn: Connection) -> None:
         is not None
     )
     assert (
-        SESSIONS.resolve(conn, login.token, kind=SessionKind.API, now=NOW + timedelta(minutes=60))
+        SESSIONS.resolve(conn, login.token, kind=SessionKind.API, now=NOW + timedelta(minutes=61))
         is None
+    ), "30 idle minutes after the last use, and the minute its record may lag"
+
+
+def _last_seen(conn: Connection) -> object:
+    return conn.execute(select(web_session.c.last_seen_at)).scalars().one()
+
+
+def test_uses_within_a_minute_of_the_recorded_one_write_nothing(conn: Connection) -> None:
+    """Every API call resolves its token: writing the session row each time would make every
+    read a write (SQLite's one writer, PostgreSQL's row lock). The idle deadline is recorded
+    again only once it has moved by a minute."""
+    login = _login(conn, kind=SessionKind.API)
+    assert isinstance(login, Login)
+    recorded = _last_seen(conn)
+    for seconds in (1, 30, 59):
+        now = NOW + timedelta(seconds=seconds)
+        assert SESSIONS.resolve(conn, login.token, kind=SessionKind.API, now=now) is not None
+        assert _last_seen(conn) == recorded, f"written again after {seconds} s"
+    later = NOW + timedelta(seconds=60)
+    assert SESSIONS.resolve(conn, login.token, kind=SessionKind.API, now=later) is not None
+    assert _last_seen(conn) != recorded, "a minute later the deadline is recorded again"
+
+
+def test_an_unrecorded_use_still_keeps_the_token_alive_for_its_whole_idle_time(
+    conn: Connection,
+) -> None:
+    """A use that wrote nothing (59 s after the recorded one) still slides the timeout: the
+    token answers until 30 idle minutes after that use, never a 401 before."""
+    login = _login(conn, kind=SessionKind.API)
+    assert isinstance(login, Login)
+    last_use = NOW + timedelta(seconds=59)
+    assert SESSIONS.resolve(conn, login.token, kind=SessionKind.API, now=last_use) is not None
+    just_before = last_use + timedelta(minutes=30) - timedelta(seconds=1)
+    assert SESSIONS.resolve(conn, login.token, kind=SessionKind.API, now=just_before) is not None
+    unused = _login(conn, kind=SessionKind.API)
+    assert isinstance(unused, Login)
+    gone = NOW + timedelta(minutes=31)
+    assert SESSIONS.resolve(conn, unused.token, kind=SessionKind.API, now=gone) is None, (
+        "idle for 30 minutes and the minute the record may lag: gone"
     )
 
 

@@ -34,6 +34,12 @@ class SessionKind(StrEnum):
 # for at least 30 minutes: SMT clients retry a 401 at once while they believe a token fresh.
 IDLE = {SessionKind.PORTAL: timedelta(minutes=20), SessionKind.API: timedelta(minutes=30)}
 LIFETIME = {SessionKind.PORTAL: timedelta(hours=12), SessionKind.API: timedelta(hours=24)}
+# A use is recorded only once the recorded one is this old: otherwise every API call would be a
+# write, and SQLite's single writer (or PostgreSQL's row lock) would queue every read behind it.
+# The true last use is therefore at most this much later than the recorded one, so a session
+# lives this much longer than IDLE after the recorded use: never refused before IDLE has passed
+# since its real last use, at most this much after.
+RECORDED_USE_LAG = timedelta(minutes=1)
 # A system account's access token, as SMT's `/v2/token/` gives it: an hour from issue, absolute.
 SYSTEM_TOKEN_LIFETIME = timedelta(seconds=3600)
 
@@ -238,7 +244,8 @@ class Sessions:
     def resolve(
         self, conn: Connection, token: str, *, kind: SessionKind, now: datetime
     ) -> ActiveSession | None:
-        """The session of `token` if it is alive, sliding its idle timeout; else None."""
+        """The session of `token` if it is alive, sliding its idle timeout (recorded to the
+        minute, see RECORDED_USE_LAG); else None."""
         row = conn.execute(
             select(
                 web_session.c.token_sha256,
@@ -256,16 +263,21 @@ class Sessions:
                 web_session.c.ended_at.is_(None),
             )
         ).first()
-        if row is None or now >= row.expires_at or now >= row.last_seen_at + IDLE[kind]:
+        if (
+            row is None
+            or now >= row.expires_at
+            or now >= row.last_seen_at + IDLE[kind] + RECORDED_USE_LAG
+        ):
             return None
         principal = self._accounts.principal(conn, row.user_id)
         if principal is None:  # suspended, revoked or deleted since the login
             return None
-        conn.execute(
-            update(web_session)
-            .where(web_session.c.token_sha256 == row.token_sha256)
-            .values(last_seen_at=now)
-        )
+        if now - row.last_seen_at >= RECORDED_USE_LAG:
+            conn.execute(
+                update(web_session)
+                .where(web_session.c.token_sha256 == row.token_sha256)
+                .values(last_seen_at=now)
+            )
         return ActiveSession(principal, row.csrf_token, row.language, row.first_name)
 
     # --- system accounts (web services) ------------------------------------------------------
