@@ -299,20 +299,19 @@ def serve(
     }
     if workers == 1:
         # Tells the app the verified client certificate and the socket's real peer.
-        uvicorn.run(create_app(hub), http=protocol_class(), **options)
+        from smt.web.serving import freeze_startup_heap  # noqa: PLC0415
+
+        app = create_app(hub)
+        freeze_startup_heap()
+        uvicorn.run(app, http=protocol_class(), **options)
         return 0
     # The workers read the settings from the environment: what the command line changed too.
     os.environ["SMT_DATA_DIR"] = str(s.data_dir)
     os.environ["SMT_DATABASE_URL"] = s.effective_database_url
     hub.close()
-    uvicorn.run(
-        "smt.web.serving:app_from_environment",
-        factory=True,
-        workers=workers,
-        http="smt.web.serving:ClientCertificateProtocol",
-        **options,
-    )
-    return 0
+    from smt.web.serving import serve_processes  # noqa: PLC0415
+
+    return serve_processes(options, workers)
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:

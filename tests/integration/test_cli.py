@@ -160,6 +160,39 @@ def _children(pid: int) -> list[str]:
     return found
 
 
+def _connections_held_by_each_worker(parent: int, port: int, *, clients: int) -> list[int]:
+    """Open `clients` keep-alive connections at once, get one answer on each, and count the
+    established ones each serving process holds (its socket inodes in /proc/net/tcp*)."""
+    opened = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(clients)]
+    try:
+        for sock in opened:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n")
+        for sock in opened:
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        established = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
+                    established.add(fields[9])
+        counts = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != parent:
+                    continue
+                links = [str(fd.readlink()) for fd in (stat.parent / "fd").iterdir()]
+            except (OSError, IndexError, ValueError):
+                continue
+            held = sum(1 for link in links if link.removeprefix("socket:[")[:-1] in established)
+            if held:
+                counts.append(held)
+        return sorted(counts)
+    finally:
+        for sock in opened:
+            sock.close()
+
+
 def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
     redis_url = _service_url("SMT_TEST_REDIS_URL", "Redis")
     port = _free_port()
@@ -194,6 +227,11 @@ def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
         assert [a.status_code for a in answers] == [401] * 4, answers[0].text
         workers = [c for c in _children(server.pid) if "spawn_main" in c]
         assert len(workers) == 2, workers
+        held = _connections_held_by_each_worker(server.pid, port, clients=32)
+        # One socket per process (SO_REUSEPORT): the kernel spreads connections by their
+        # addresses. With one shared socket a single process was seen taking 29 of 32.
+        assert len(held) == 2, held
+        assert min(held) >= 6, f"32 connections split {held}"
     finally:
         server.terminate()
         server.wait(timeout=30)
