@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from threading import Thread
 
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,6 +26,7 @@ from smt.web.portal.i18n import environments
 from smt.web.portal.report_pages import report_router
 from smt.web.portal.routes import portal_router
 from smt.web.portal.usage_pages import usage_router
+from smt.web.security_headers import SecurityHeaders
 from smt.web.smt_official_api import official_error, official_path, smt_official_router
 from smt.web.smt_portal_api import smt_portal_router
 from smt.web.smt_shapes import ApiError
@@ -53,6 +55,8 @@ def create_app(hub: Hub) -> FastAPI:
             name="jobs-resume",
             daemon=True,
         ).start()
+        # Sync endpoints and dependencies run on this loop's default thread pool: sized here.
+        to_thread.current_default_thread_limiter().total_tokens = hub.settings.request_threads
         yield
         if consumer is not None:
             consumer.stop()
@@ -107,23 +111,5 @@ def create_app(hub: Hub) -> FastAPI:
         app.add_exception_handler(status, not_found)
     app.add_exception_handler(RequestValidationError, not_found)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if headers.get("content-type", "").startswith("text/html"):
-            headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
-            )
-            headers.setdefault("Cache-Control", "no-store")
-        if request.url.scheme == "https":
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app
