@@ -61,7 +61,9 @@ class Hub:
 
 
 def build_hub(settings: Settings, clock: Clock | None = None) -> Hub:
-    engine = create_hub_engine(settings.effective_database_url)
+    engine = create_hub_engine(
+        settings.effective_database_url, sqlite_cache_mb=settings.sqlite_cache_mb
+    )
     limits = IngestLimits(
         batch_records=settings.ingest_batch_records,
         max_records=settings.ingest_max_records,

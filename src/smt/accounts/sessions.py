@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 
 from smt.access.policy import Principal
 from smt.accounts import audit
@@ -42,6 +42,27 @@ LIFETIME = {SessionKind.PORTAL: timedelta(hours=12), SessionKind.API: timedelta(
 RECORDED_USE_LAG = timedelta(minutes=1)
 # A system account's access token, as SMT's `/v2/token/` gives it: an hour from issue, absolute.
 SYSTEM_TOKEN_LIFETIME = timedelta(seconds=3600)
+
+
+# Read on every API call and portal page: built once, bound per call (building a statement
+# costs more than running it).
+_LIVE_SESSION = (
+    select(
+        web_session.c.token_sha256,
+        web_session.c.csrf_token,
+        web_session.c.last_seen_at,
+        web_session.c.expires_at,
+        account.c.user_id,
+        account.c.language,
+        account.c.first_name,
+    )
+    .join(account, account.c.id == web_session.c.account_id)
+    .where(
+        web_session.c.token_sha256 == bindparam("digest"),
+        web_session.c.kind == bindparam("kind"),
+        web_session.c.ended_at.is_(None),
+    )
+)
 
 
 class LoginRefusal(StrEnum):
@@ -246,23 +267,7 @@ class Sessions:
     ) -> ActiveSession | None:
         """The session of `token` if it is alive, sliding its idle timeout (recorded to the
         minute, see RECORDED_USE_LAG); else None."""
-        row = conn.execute(
-            select(
-                web_session.c.token_sha256,
-                web_session.c.csrf_token,
-                web_session.c.last_seen_at,
-                web_session.c.expires_at,
-                account.c.user_id,
-                account.c.language,
-                account.c.first_name,
-            )
-            .join(account, account.c.id == web_session.c.account_id)
-            .where(
-                web_session.c.token_sha256 == _digest(token),
-                web_session.c.kind == kind.value,
-                web_session.c.ended_at.is_(None),
-            )
-        ).first()
+        row = conn.execute(_LIVE_SESSION, {"digest": _digest(token), "kind": kind.value}).first()
         if (
             row is None
             or now >= row.expires_at

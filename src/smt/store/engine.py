@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,15 @@ from sqlalchemy.engine import make_url
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_hub_engine(url: str) -> Engine:
+def create_hub_engine(url: str, *, sqlite_cache_mb: int = 64) -> Engine:
+    """The engine for `url`; on SQLite, `sqlite_cache_mb` of page cache per connection
+    (Settings.sqlite_cache_mb says why)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, cache_kib=sqlite_cache_mb * 1024))
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # One driver for the hub: psycopg 3 (COPY for bulk loads).
@@ -27,13 +30,14 @@ def create_hub_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, cache_kib: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the web side read while a file is being ingested; NORMAL is durable at every
     # commit boundary in WAL mode, which is the boundary ingest cares about.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")  # negative: KiB, not pages
     cursor.close()
 
 

@@ -63,6 +63,20 @@ class UtcDateTime(TypeDecorator[datetime]):
         assert isinstance(value, datetime)  # noqa: S101 - driver contract
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, the stored text straight to an aware datetime in one step: a usage answer
+        reads two instants per day, and the generic path parses, then wraps, then replaces."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_utc
+
+
+def _sqlite_utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
 
 ingest_file = Table(
     "ingest_file",

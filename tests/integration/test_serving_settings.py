@@ -1,4 +1,4 @@
-"""How many threads of a serving process run the blocking part of requests: the setting."""
+"""Serving settings: the threads that run requests, SQLite's page cache per connection."""
 
 from __future__ import annotations
 
@@ -34,3 +34,17 @@ def test_one_request_thread_per_process_unless_configured(
 ) -> None:
     assert _threads_while_serving(None, tmp_path / "default", clock, request) == 1
     assert _threads_while_serving(8, tmp_path / "eight", clock, request) == 8
+
+
+def test_sqlite_connections_keep_a_page_cache_of_the_configured_size(
+    tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest
+) -> None:
+    for mb, folder in ((None, "default"), (8, "eight")):
+        overrides = {} if mb is None else {"sqlite_cache_mb": mb}
+        hub = make_hub("sqlite", tmp_path / folder, clock, request, **overrides)
+        try:
+            with hub.engine.connect() as conn:
+                kib = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+            assert kib == -1024 * (mb or 64), "negative: a size in KiB"
+        finally:
+            hub.close()
