@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         "and twice the tail latency with 40); scale with `smt serve --workers` instead. Raise "
         "it when the database is far enough that requests mostly wait for it.",
     )
+    inline_usage_reads: bool = Field(
+        default=True,
+        description="Run the API's bounded usage reads (one ESIID, at most 40 days of "
+        "intervals) on the event loop instead of a thread: cheaper by a thread handoff. Turn "
+        "off when the database is far enough that a read mostly waits.",
+    )
     jobs_redis_url: str | None = Field(
         default=None,
         description="Queue jobs in this Redis, run by `smt worker` processes "
