@@ -1,7 +1,9 @@
 """What `smt serve --workers N` runs: N serving processes, each with a listening socket of its own
-on the same port (SO_REUSEPORT), so that the kernel spreads connections evenly between them. With
-one shared socket (uvicorn's own supervisor), whichever process wakes first accepts every pending
+on the same port (SO_REUSEPORT), so that the kernel spreads connections between them. With one
+shared socket (uvicorn's own supervisor), whichever process wakes first accepts every pending
 connection: 32 keep-alive clients were seen split 29/3, and the busy process set the tail latency.
+The kernel's spread is by hash, so the processes also even out what it leaves lopsided
+(web/connection_share.py).
 
 The processes are spawned, not forked, and find the app and the HTTP protocol by import name: the
 hub is built again in each from the SMT_* environment the parent exported."""
@@ -14,6 +16,7 @@ import multiprocessing
 import signal
 import socket
 import time
+from collections.abc import MutableSequence
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -24,10 +27,8 @@ from fastapi import FastAPI
 from smt.composition import build_hub
 from smt.config import Settings
 from smt.web.app import create_app
+from smt.web.connection_share import ConnectionShare
 from smt.web.tls_server import protocol_class
-
-# A class made at run time cannot be handed to a spawned process; this name can.
-ClientCertificateProtocol = protocol_class()
 
 # A process that dies sooner than this after its start is failing to start (port, database,
 # configuration): starting it again would only loop, so the whole server stops.
@@ -73,14 +74,15 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve_one(options: dict[str, Any]) -> None:
-    """One serving process: its own socket, uvicorn on it until SIGTERM or SIGINT."""
+def _serve_one(options: dict[str, Any], counts: MutableSequence[int], index: int) -> None:
+    """Serving process `index`: its own socket, uvicorn on it until SIGTERM or SIGINT, its
+    open connections counted in `counts` (shared by all the processes)."""
     import uvicorn  # noqa: PLC0415 - only serving processes need the server
 
     config = uvicorn.Config(
         "smt.web.serving:app_from_environment",
         factory=True,
-        http="smt.web.serving:ClientCertificateProtocol",
+        http=protocol_class(ConnectionShare(counts, index)),
         **options,
     )
     sock = reuse_port_socket(config.host, config.port)
@@ -101,12 +103,17 @@ def serve_processes(options: dict[str, Any], workers: int) -> int:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
 
-    def start() -> tuple[BaseProcess, float]:
-        process = context.Process(target=_serve_one, args=(options,), name="smt-serve")
+    counts = context.RawArray("i", workers)  # open connections per process
+
+    def start(index: int) -> tuple[BaseProcess, float]:
+        counts[index] = 0  # a process that died took its connections with it
+        process = context.Process(
+            target=_serve_one, args=(options, counts, index), name=f"smt-serve-{index}"
+        )
         process.start()
         return process, time.monotonic()
 
-    running = [start() for _ in range(workers)]
+    running = [start(index) for index in range(workers)]
     failed = False
     try:
         while not stopping and not failed:
@@ -127,7 +134,7 @@ def serve_processes(options: dict[str, Any], workers: int) -> int:
                     process.pid,
                     process.exitcode,
                 )
-                running[index] = start()
+                running[index] = start(index)
     finally:
         for process, _ in running:
             if process.is_alive():
