@@ -7,7 +7,9 @@ audit event for every change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
@@ -74,7 +76,12 @@ class AccountService:
         row = conn.execute(_ACCOUNT, {"user_key": user_key(user_id)}).first()
         if row is None:
             return self.system_principal(conn, user_id)
-        account_id, uid, role_text, company_id, tdsp_code, status = row
+        return self.principal_of(conn, row)
+
+    def principal_of(self, conn: Connection, columns: Sequence[Any]) -> Principal | None:
+        """The principal of an account row already read, _ACCOUNT's columns in its order (a
+        session's lookup reads them along)."""
+        account_id, uid, role_text, company_id, tdsp_code, status = columns
         if status != Status.ACTIVE:
             return None
         role = Role(role_text)

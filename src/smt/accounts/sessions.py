@@ -19,7 +19,13 @@ from smt.accounts import audit
 from smt.accounts.model import Status, user_key
 from smt.accounts.passwords import Passwords
 from smt.accounts.service import AccountService
-from smt.store.accounts_tables import account, system_account, system_session, web_session
+from smt.store.accounts_tables import (
+    account,
+    company,
+    system_account,
+    system_session,
+    web_session,
+)
 
 FAILURES_BEFORE_LOCKOUT = 5
 LOCKOUT = timedelta(minutes=15)
@@ -52,11 +58,18 @@ _LIVE_SESSION = (
         web_session.c.csrf_token,
         web_session.c.last_seen_at,
         web_session.c.expires_at,
-        account.c.user_id,
         account.c.language,
         account.c.first_name,
+        # What AccountService.principal reads, in its order: one statement fewer per call.
+        account.c.id.label("account_id"),
+        account.c.user_id,
+        account.c.role,
+        account.c.company_id,
+        company.c.tdsp_code,
+        account.c.status,
     )
     .join(account, account.c.id == web_session.c.account_id)
+    .outerjoin(company, company.c.id == account.c.company_id)
     .where(
         web_session.c.token_sha256 == bindparam("digest"),
         web_session.c.kind == bindparam("kind"),
@@ -274,7 +287,7 @@ class Sessions:
             or now >= row.last_seen_at + IDLE[kind] + RECORDED_USE_LAG
         ):
             return None
-        principal = self._accounts.principal(conn, row.user_id)
+        principal = self._accounts.principal_of(conn, row[-6:])
         if principal is None:  # suspended, revoked or deleted since the login
             return None
         if now - row.last_seen_at >= RECORDED_USE_LAG:

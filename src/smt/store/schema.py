@@ -68,10 +68,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         reads two instants per day, and the generic path parses, then wraps, then replaces."""
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
-        return _sqlite_utc
+        return sqlite_utc
 
 
-def _sqlite_utc(value: str | None) -> datetime | None:
+def sqlite_utc(value: str | None) -> datetime | None:
+    """SQLite's text of an instant (as SQLAlchemy stores it) as an aware UTC datetime."""
     if value is None:
         return None
     parsed = datetime.fromisoformat(value)

@@ -1,7 +1,10 @@
-"""Usage rows: look up the latest revision of a batch of keys, and bulk-append new revisions.
+"""Usage rows: look up the latest revision of a batch of keys, bulk-append new revisions, and
+run the hot reads.
 
 Bulk appends bypass the ORM: SQLite gets one `executemany`, PostgreSQL a `COPY`. Both run on
 the caller's connection, inside the caller's transaction, so a file's rows commit together.
+Hot reads (`PreparedRead`) on SQLite go to the driver with their SQL compiled once: building
+SQLAlchemy rows and running its per-column processors cost more than SQLite's own work.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Date, Select, func, select
+from sqlalchemy.engine import Dialect
 
-from smt.store.schema import interval_day
+from smt.store.schema import UtcDateTime, interval_day, sqlite_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,3 +232,62 @@ class PostgresAppender:
 
 def appender_for(conn: Connection) -> UsageAppender:
     return PostgresAppender() if conn.dialect.name == "postgresql" else SqliteAppender()
+
+
+class PreparedRead:
+    """A select built once and run many times with different parameters (every one of them a
+    named `bindparam`, given at each run). On SQLite its SQL is
+    compiled once and run on the driver, dates and instants converted as the columns' types
+    would (`Date`, `UtcDateTime`); elsewhere it runs through SQLAlchemy as usual. Either way the
+    rows are plain tuples of Python values, in the select's column order, inside the caller's
+    transaction."""
+
+    def __init__(self, query: Select[Any]) -> None:
+        self.query = query
+        self._sqlite: tuple[str, list[str], list[Callable[[Any], Any] | None]]
+        self._sqlite = self._compile_for_sqlite()
+
+    def _compile_for_sqlite(
+        self,
+    ) -> tuple[str, list[str], list[Callable[[Any], Any] | None]]:
+        from sqlalchemy.dialects import sqlite  # noqa: PLC0415 - only here
+
+        dialect: Dialect = sqlite.dialect()
+        compiled = self.query.compile(dialect=dialect)
+        converters: list[Callable[[Any], Any] | None] = []
+        for column in self.query.selected_columns:
+            if isinstance(column.type, UtcDateTime):
+                converters.append(sqlite_utc)
+            elif isinstance(column.type, Date):
+                converters.append(_sqlite_date)
+            else:
+                converters.append(None)
+        return compiled.string, list(compiled.positiontup or ()), converters
+
+    def rows(self, conn: Connection, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        if conn.dialect.name != "sqlite":
+            return [tuple(row) for row in conn.execute(self.query, parameters)]
+        sql, names, converters = self._sqlite
+        values = [_sqlite_parameter(parameters[name]) for name in names]
+        driver = conn.connection.driver_connection
+        assert driver is not None  # noqa: S101 - a live connection always has one
+        fetched = driver.execute(sql, values).fetchall()
+        if not any(converters):
+            return fetched  # type: ignore[no-any-return]
+        indexed = [(i, c) for i, c in enumerate(converters) if c is not None]
+        converted = []
+        for raw in fetched:
+            row = list(raw)
+            for index, convert in indexed:
+                if row[index] is not None:
+                    row[index] = convert(row[index])
+            converted.append(tuple(row))
+        return converted
+
+
+def _sqlite_parameter(value: Any) -> Any:
+    return _sqlite_text(value) if isinstance(value, date) else value
+
+
+def _sqlite_date(value: str) -> date:
+    return date.fromisoformat(value)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 
 from smt.access.facts import esiid_facts
 from smt.access.policy import DayRange, Principal, visible_days
@@ -18,6 +18,7 @@ from smt.accounts.model import Role
 from smt.domain.channel import Channel
 from smt.domain.interval_day import unpack_wh
 from smt.store.schema import ingest_file, interval_day, monthly_usage, register_read
+from smt.store.usage_store import PreparedRead
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +72,12 @@ def _clip(ranges: Sequence[DayRange], first: date, last: date) -> list[tuple[dat
 
 
 @lru_cache(maxsize=64)
-def _interval_query(spans: int, channels: tuple[str, ...]) -> Select[Any]:
-    """The interval rows of one ESIID on some channels within `spans` date ranges, built once
-    and bound per call (`esiid`, `first_<i>`, `last_<i>`): building a statement costs several
-    times what running it does."""
+def _interval_query(spans: int, channels: int) -> PreparedRead:
+    """The interval rows of one ESIID on `channels` channels within `spans` date ranges, built
+    once and bound per call (`esiid`, `channel_<i>`, `first_<i>`, `last_<i>`): building a
+    statement costs several times what running it does."""
     t = interval_day.c
-    return (
+    query = (
         select(
             t.local_date,
             t.channel,
@@ -89,7 +90,8 @@ def _interval_query(spans: int, channels: tuple[str, ...]) -> Select[Any]:
         .outerjoin(ingest_file, ingest_file.c.id == t.file_id)
         .where(
             t.esiid == bindparam("esiid"),
-            t.channel.in_(channels),
+            # Bound one by one (not an expanding IN): the SQL then compiles once, whole.
+            or_(*(t.channel == bindparam(f"channel_{i}") for i in range(channels))),
             or_(
                 *(
                     and_(
@@ -102,6 +104,7 @@ def _interval_query(spans: int, channels: tuple[str, ...]) -> Select[Any]:
         )
         .order_by(t.local_date, t.channel, t.revision.desc())
     )
+    return PreparedRead(query)
 
 
 class UsageService:
@@ -151,8 +154,10 @@ class UsageService:
             for index, (start, end) in enumerate(spans):
                 parameters[f"first_{index}"] = start
                 parameters[f"last_{index}"] = end
-            query = _interval_query(len(spans), tuple(c.value for c in channels))
-            rows = conn.execute(query, parameters).all()
+            for index, channel in enumerate(channels):
+                parameters[f"channel_{index}"] = channel.value
+            query = _interval_query(len(spans), len(channels))
+            rows = query.rows(conn, parameters)
             previous: tuple[date, str] | None = None
             for day, channel, revision, values, qualities, revised, received in rows:
                 latest = previous != (day, channel)
