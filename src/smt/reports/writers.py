@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from json.encoder import encode_basestring_ascii  # the C function json.dumps uses
 from typing import Any, TextIO
 
@@ -117,14 +117,27 @@ def _kwh_json(values_wh: tuple[int, ...], qualities: str) -> str:
     return f'["{texts}"]'
 
 
+# The same few texts recur across rows and answers: one ESIID per answer, a date per day, an
+# instant per TDSP file (every ESIID of a day's file shares its received_at). Converted once.
+_json_text = lru_cache(maxsize=4096)(encode_basestring_ascii)
+_day_text = lru_cache(maxsize=4096)(date.isoformat)
+_utc_text = lru_cache(maxsize=8192)(datetime.isoformat)
+
+
+def _instant_text(instant: datetime) -> str:
+    # Aware datetimes equal across zones hash alike: only UTC ones share the cache.
+    return _utc_text(instant) if instant.tzinfo is UTC else instant.isoformat()
+
+
 def interval_json(v: IntervalVersion) -> str:
     """One interval day as the compact JSON object `json.dumps` would write, built from
     strings: the same bytes at a fraction of the cost."""
     return (
-        f'{{"esiid":{encode_basestring_ascii(v.esiid)},"date":"{v.day.isoformat()}",'
-        f'"channel":{encode_basestring_ascii(v.channel.value)},"revision":{int(v.revision)},'
+        f'{{"esiid":{_json_text(v.esiid)},"date":"{_day_text(v.day)}",'
+        f'"channel":{_json_text(v.channel.value)},"revision":{int(v.revision)},'
         f'"latest":{"true" if v.latest else "false"},'
-        f'"revised_at":"{v.revised_at.isoformat()}","received_at":"{v.received_at.isoformat()}",'
+        f'"revised_at":"{_instant_text(v.revised_at)}",'
+        f'"received_at":"{_instant_text(v.received_at)}",'
         f'"kwh":{_kwh_json(v.values_wh, v.qualities)},'
         f'"qualities":{encode_basestring_ascii(v.qualities)}}}'
     )

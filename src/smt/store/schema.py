@@ -10,6 +10,7 @@ sharded.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -71,6 +72,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return sqlite_utc
 
 
+@lru_cache(maxsize=8192)  # instants repeat: one received_at per file, shared by its rows
 def sqlite_utc(value: str | None) -> datetime | None:
     """SQLite's text of an instant (as SQLAlchemy stores it) as an aware UTC datetime."""
     if value is None:

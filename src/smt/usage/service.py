@@ -71,6 +71,9 @@ def _clip(ranges: Sequence[DayRange], first: date, last: date) -> list[tuple[dat
     return clipped
 
 
+_CHANNELS = {c.value: c for c in Channel}  # a dict lookup per row, not an Enum call
+
+
 @lru_cache(maxsize=64)
 def _interval_query(spans: int, channels: int) -> PreparedRead:
     """The interval rows of one ESIID on `channels` channels within `spans` date ranges, built
@@ -166,7 +169,7 @@ class UsageService:
                     yield IntervalVersion(
                         esiid,
                         day,
-                        Channel(channel),
+                        _CHANNELS[channel],
                         revision,
                         unpack_wh(values),
                         qualities,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -90,3 +90,19 @@ def test_values_and_qualities_must_pair_up() -> None:
     )
     with pytest.raises(ValueError, match="95 values but 96 qualities"):
         interval_json(short)
+
+
+def test_an_instant_keeps_its_own_offset_after_an_equal_one_in_utc() -> None:
+    """Texts of instants are converted once and reused; equal instants in other zones hash
+    alike, so only UTC ones may share a text."""
+    utc = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    cdt = utc.astimezone(timezone(timedelta(hours=-5)))
+    day = date(2026, 7, 14)
+    texts = []
+    for instant in (utc, cdt, utc):
+        v = IntervalVersion(
+            ESIID, day, Channel.CONSUMPTION, 1, (1,) * 96, "A" * 96, instant, instant, latest=True
+        )
+        texts.append(json.loads(interval_json(v))["revised_at"])
+        assert interval_json(v) == reference(v)
+    assert texts == ["2026-11-01T06:30:00+00:00", "2026-11-01T01:30:00-05:00", texts[0]]
