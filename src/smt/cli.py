@@ -311,7 +311,11 @@ def serve(
     hub.close()
     from smt.web.serving import serve_processes  # noqa: PLC0415
 
-    return serve_processes(options, workers)
+    try:
+        return serve_processes(options, workers)
+    except OSError as refused:
+        print(f"smt serve: cannot listen on {s.host}:{s.port}: {refused}", file=sys.stderr)
+        return 2
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -160,6 +161,51 @@ def _children(pid: int) -> list[str]:
     return found
 
 
+def workers_pids(parent: int) -> list[int]:
+    """The serving processes `parent` spawned (multiprocessing's spawn_main)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and "spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def test_serve_refuses_a_port_another_program_holds(tmp_path: Path) -> None:
+    redis_url = _service_url("SMT_TEST_REDIS_URL", "Redis")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SMT_")} | {
+            "SMT_JOBS_REDIS_URL": redis_url,
+            "SMT_JOBS_QUEUE_NAME": f"smt-test-{uuid.uuid4().hex[:10]}",
+        }
+        refused = subprocess.run(
+            [
+                *SMT,
+                "--data-dir",
+                str(tmp_path / "var"),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    assert refused.returncode == 2, refused.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in refused.stderr
+
+
 def _connections_held_by_each_worker(parent: int, port: int, *, clients: int) -> list[int]:
     """Open `clients` keep-alive connections at once, get one answer on each, and count the
     established ones each serving process holds (its socket inodes in /proc/net/tcp*)."""
@@ -232,6 +278,24 @@ def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
         # addresses. With one shared socket a single process was seen taking 29 of 32.
         assert len(held) == 2, held
         assert min(held) >= 6, f"32 connections split {held}"
+        # A serving process that dies is replaced. (Connections the kernel had queued on its
+        # socket die with it: SO_REUSEPORT does not move them to the others.)
+        victim = int(workers_pids(server.pid)[0])
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while victim in workers_pids(server.pid) or len(workers_pids(server.pid)) < 2:
+            assert time.monotonic() < deadline, "the dead serving process was not replaced"
+            time.sleep(0.2)
+        assert server.poll() is None
+        deadline = time.monotonic() + 60
+        while True:  # then every new connection is served, whichever process takes it
+            try:
+                answers = [httpx.get(f"http://127.0.0.1:{port}/healthz") for _ in range(16)]
+                assert {a.status_code for a in answers} == {200}
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the new serving process never listened"
+                time.sleep(0.2)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -5,8 +5,9 @@ connection: 32 keep-alive clients were seen split 29/3, and the busy process set
 The kernel's spread is by hash, so the processes also even out what it leaves lopsided
 (web/connection_share.py).
 
-The processes are spawned, not forked, and find the app and the HTTP protocol by import name: the
-hub is built again in each from the SMT_* environment the parent exported."""
+The processes are spawned, not forked, and find the app by import name: the hub is built again
+in each from the SMT_* environment the parent exported. One that dies after it started is started
+again."""
 
 from __future__ import annotations
 
@@ -30,9 +31,6 @@ from smt.web.app import create_app
 from smt.web.connection_share import ConnectionShare
 from smt.web.tls_server import protocol_class
 
-# A process that dies sooner than this after its start is failing to start (port, database,
-# configuration): starting it again would only loop, so the whole server stops.
-STARTUP_GRACE_SECONDS = 10.0
 SHUTDOWN_SECONDS = 30.0
 
 log = logging.getLogger("smt.serve")
@@ -74,10 +72,22 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve_one(options: dict[str, Any], counts: MutableSequence[int], index: int) -> None:
+def _serve_one(
+    options: dict[str, Any],
+    counts: MutableSequence[int],
+    started: MutableSequence[int],
+    index: int,
+) -> None:
     """Serving process `index`: its own socket, uvicorn on it until SIGTERM or SIGINT, its
-    open connections counted in `counts` (shared by all the processes)."""
+    open connections counted in `counts` and `started[index]` set once it serves (both
+    shared by all the processes)."""
     import uvicorn  # noqa: PLC0415 - only serving processes need the server
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                started[index] = 1
 
     config = uvicorn.Config(
         "smt.web.serving:app_from_environment",
@@ -86,12 +96,14 @@ def _serve_one(options: dict[str, Any], counts: MutableSequence[int], index: int
         **options,
     )
     sock = reuse_port_socket(config.host, config.port)
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
 
 
 def serve_processes(options: dict[str, Any], workers: int) -> int:
     """Run `workers` serving processes until SIGTERM or SIGINT; start again one that dies after
-    it had started; stop everything (exit 1) when one dies while starting."""
+    it had started serving; stop everything (exit 1) when one dies before (its port, database
+    or configuration is wrong: starting it again would only loop). OSError when the address
+    cannot be listened on."""
     # Held, bound and never listening, for as long as the server runs: the port is refused to
     # any other program at once, and no connection is ever queued on this socket.
     placeholder = reuse_port_socket(options["host"], options["port"])
@@ -104,24 +116,25 @@ def serve_processes(options: dict[str, Any], workers: int) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     counts = context.RawArray("i", workers)  # open connections per process
+    started = context.RawArray("i", workers)  # 1 once the process serves
 
-    def start(index: int) -> tuple[BaseProcess, float]:
-        counts[index] = 0  # a process that died took its connections with it
+    def start(index: int) -> BaseProcess:
+        counts[index] = started[index] = 0  # a process that died took its connections along
         process = context.Process(
-            target=_serve_one, args=(options, counts, index), name=f"smt-serve-{index}"
+            target=_serve_one, args=(options, counts, started, index), name=f"smt-serve-{index}"
         )
         process.start()
-        return process, time.monotonic()
+        return process
 
     running = [start(index) for index in range(workers)]
     failed = False
     try:
         while not stopping and not failed:
-            wait([p.sentinel for p, _ in running], timeout=0.5)
-            for index, (process, began) in enumerate(running):
+            wait([p.sentinel for p in running], timeout=0.5)
+            for index, process in enumerate(running):
                 if process.is_alive() or stopping:
                     continue
-                if time.monotonic() - began < STARTUP_GRACE_SECONDS:
+                if not started[index]:
                     log.error(
                         "serving process %s failed to start (exit %s)",
                         process.pid,
@@ -136,11 +149,11 @@ def serve_processes(options: dict[str, Any], workers: int) -> int:
                 )
                 running[index] = start(index)
     finally:
-        for process, _ in running:
+        for process in running:
             if process.is_alive():
                 process.terminate()  # uvicorn finishes the requests in flight
         deadline = time.monotonic() + SHUTDOWN_SECONDS
-        for process, _ in running:
+        for process in running:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()

@@ -35,7 +35,8 @@ def test_the_answer_that_sheds_says_connection_close_and_is_otherwise_whole() ->
     counts = [5, 0]
     app = shedding(Starlette(routes=[Route("/", _answer)]), ConnectionShare(counts, 0))
     client = TestClient(app)
-    first, second = client.get("/"), client.get("/")
-    assert first.json() == second.json() == {"status": "ok"}
-    assert first.headers.get_list("connection") == ["close"], "replaces the endpoint's own"
-    assert second.headers.get_list("connection") == ["keep-alive"], "one at a time"
+    first, second, third = client.get("/"), client.get("/"), client.get("/")
+    assert first.json() == second.json() == third.json() == {"status": "ok"}
+    assert first.headers.get_list("connection") == ["keep-alive"], "never on a first answer"
+    assert second.headers.get_list("connection") == ["close"], "replaces the endpoint's own"
+    assert third.headers.get_list("connection") == ["keep-alive"], "one at a time"
