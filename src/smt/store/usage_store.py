@@ -236,11 +236,10 @@ def appender_for(conn: Connection) -> UsageAppender:
 
 class PreparedRead:
     """A select built once and run many times with different parameters (every one of them a
-    named `bindparam`, given at each run). On SQLite its SQL is
-    compiled once and run on the driver, dates and instants converted as the columns' types
-    would (`Date`, `UtcDateTime`); elsewhere it runs through SQLAlchemy as usual. Either way the
-    rows are plain tuples of Python values, in the select's column order, inside the caller's
-    transaction."""
+    named `bindparam`, given at each run). On SQLite its SQL is compiled once and run on the
+    driver, dates and instants converted as the columns' types would (`Date`, `UtcDateTime`);
+    elsewhere it runs through SQLAlchemy as usual. Either way the rows are plain tuples of
+    Python values, in the select's column order, inside the caller's transaction."""
 
     def __init__(self, query: Select[Any]) -> None:
         self.query = query
