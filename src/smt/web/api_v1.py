@@ -114,13 +114,6 @@ def create_api(hub: Hub) -> FastAPI:
                 422, f"at most {limit} days in one answer; larger ranges are ad hoc requests"
             )
 
-    def answer(write: Any, fmt: str) -> Response:
-        out = io.StringIO()
-        count = write(out)
-        if count == 0:
-            raise HTTPException(404, "no such ESIID, or no data you may see in that range")
-        return Response(out.getvalue(), media_type=ReportFormat(fmt).media_type)
-
     @api.post("/token", response_model=TokenResponse)
     def token(request: TokenRequest) -> Any:
         with hub.engine.begin() as conn:
@@ -163,7 +156,21 @@ def create_api(hub: Hub) -> FastAPI:
     # the event loop itself: handing one to a thread cost about 2 ms of CPU more in
     # interpreter-lock handoffs (measured on SQLite, and PostgreSQL on the same host was faster
     # inline too). With a distant database, SMT_INLINE_USAGE_READS=false waits in a thread.
-    async def bounded(read: Callable[[], Response]) -> Response:
+    Report = Callable[[Connection, Principal, str, io.StringIO], int]  # noqa: N806 - a type alias
+
+    async def usage_answer(
+        report: Report, *, token: str, esiid: str, first: date, last: date, limit: int, fmt: str
+    ) -> Response:
+        def read() -> Response:
+            with hub.engine.begin() as conn:
+                principal = authenticated(conn, token)
+                span(first, last, limit)
+                number = esiid_of(esiid)
+                out = io.StringIO()
+                if report(conn, principal, number, out) == 0:
+                    raise HTTPException(404, "no such ESIID, or no data you may see in that range")
+                return Response(out.getvalue(), media_type=ReportFormat(fmt).media_type)
+
         if hub.settings.inline_usage_reads:
             return read()
         return await run_in_threadpool(read)
@@ -178,24 +185,27 @@ def create_api(hub: Hub) -> FastAPI:
         fmt: Annotated[str, Query(alias="format", pattern="^(json|csv|lse)$")] = "json",
         revisions: Annotated[str, Query(pattern="^(latest|all)$")] = "latest",
     ) -> Response:
-        def read() -> Response:
-            with hub.engine.begin() as conn:
-                principal = authenticated(conn, token)
-                span(first, last, SYNC_INTERVAL_DAYS)
-                versions = usage.intervals(
-                    conn,
-                    principal,
-                    [esiid_of(esiid)],
-                    first,
-                    last,
-                    now=hub.clock.now(),
-                    all_revisions=revisions == "all",
-                )
-                return answer(
-                    lambda out: write_interval_report(out, versions, ReportFormat(fmt)), fmt
-                )
+        def report(conn: Connection, principal: Principal, number: str, out: io.StringIO) -> int:
+            versions = usage.intervals(
+                conn,
+                principal,
+                [number],
+                first,
+                last,
+                now=hub.clock.now(),
+                all_revisions=revisions == "all",
+            )
+            return write_interval_report(out, versions, ReportFormat(fmt))
 
-        return await bounded(read)
+        return await usage_answer(
+            report,
+            token=token,
+            esiid=esiid,
+            first=first,
+            last=last,
+            limit=SYNC_INTERVAL_DAYS,
+            fmt=fmt,
+        )
 
     @api.get("/esiids/{esiid}/daily")
     async def daily(
@@ -206,16 +216,15 @@ def create_api(hub: Hub) -> FastAPI:
         last: Annotated[date, Query(alias="to")],
         fmt: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json",
     ) -> Response:
-        def read() -> Response:
-            with hub.engine.begin() as conn:
-                principal = authenticated(conn, token)
-                span(first, last, SYNC_DAILY_DAYS)
-                reads = usage.register_reads(
-                    conn, principal, [esiid_of(esiid)], first, last, now=hub.clock.now()
-                )
-                return answer(lambda out: write_daily_report(out, reads, ReportFormat(fmt)), fmt)
+        def report(conn: Connection, principal: Principal, number: str, out: io.StringIO) -> int:
+            reads = usage.register_reads(
+                conn, principal, [number], first, last, now=hub.clock.now()
+            )
+            return write_daily_report(out, reads, ReportFormat(fmt))
 
-        return await bounded(read)
+        return await usage_answer(
+            report, token=token, esiid=esiid, first=first, last=last, limit=SYNC_DAILY_DAYS, fmt=fmt
+        )
 
     @api.get("/esiids/{esiid}/monthly")
     async def monthly(
@@ -226,16 +235,13 @@ def create_api(hub: Hub) -> FastAPI:
         last: Annotated[date, Query(alias="to")],
         fmt: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json",
     ) -> Response:
-        def read() -> Response:
-            with hub.engine.begin() as conn:
-                principal = authenticated(conn, token)
-                span(first, last, SYNC_DAILY_DAYS)
-                bills = usage.monthly(
-                    conn, principal, [esiid_of(esiid)], first, last, now=hub.clock.now()
-                )
-                return answer(lambda out: write_monthly_report(out, bills, ReportFormat(fmt)), fmt)
+        def report(conn: Connection, principal: Principal, number: str, out: io.StringIO) -> int:
+            bills = usage.monthly(conn, principal, [number], first, last, now=hub.clock.now())
+            return write_monthly_report(out, bills, ReportFormat(fmt))
 
-        return await bounded(read)
+        return await usage_answer(
+            report, token=token, esiid=esiid, first=first, last=last, limit=SYNC_DAILY_DAYS, fmt=fmt
+        )
 
     @api.get("/esiids/{esiid}/versions")
     def versions(
